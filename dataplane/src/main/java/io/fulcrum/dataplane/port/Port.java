@@ -1,0 +1,36 @@
+package io.fulcrum.dataplane.port;
+
+/**
+ * Where frames enter and leave the data plane: the in-memory port for tests and replay, AF_PACKET and AF_XDP for
+ * real interfaces. A port is driven by exactly one worker thread; nothing here is thread-safe.
+ *
+ * <p>The contract is a receive/complete pair, as with an AF_XDP socket: {@link #receive} lends frames that live in
+ * the port's memory; {@link #complete} takes them all back, sending those marked {@link Verdict#TRANSMIT}, giving
+ * those marked {@link Verdict#PASS} to the host stack, and releasing the rest.
+ */
+public interface Port extends AutoCloseable
+{
+    /** The interface (or test port) name, for logs and counters. */
+    String name();
+
+    /** Largest IP packet (without the Ethernet header) this port may send. */
+    int mtu();
+
+    /** The port's own Ethernet address, as the low 48 bits of a long (first octet most significant). */
+    long macAddress();
+
+    /** Fills {@code batch} with up to {@code batch.capacity()} received frames; returns how many. Never blocks. */
+    int receive(PacketBatch batch);
+
+    /** Acts on every frame of the batch by its verdict and returns the frames to the port. */
+    void complete(PacketBatch batch);
+
+    /** Work the port needs outside receive (completion rings, wake-ups); returns the amount done. */
+    default int poll()
+    {
+        return 0;
+    }
+
+    @Override
+    void close();
+}
