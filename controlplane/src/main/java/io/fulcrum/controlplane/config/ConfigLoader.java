@@ -152,6 +152,7 @@ public final class ConfigLoader
         final LoadSettings settings = LoadSettings.builder()
             .setLabel(problems.file().toString())
             .setSchema(new CoreSchema())
+            .setAllowNonScalarKeys(true) // so YamlMap can say which key, instead of a problem without a position
             .build();
         try
         {
