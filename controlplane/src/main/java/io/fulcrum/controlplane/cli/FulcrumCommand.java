@@ -1,10 +1,14 @@
 package io.fulcrum.controlplane.cli;
 
+import io.fulcrum.controlplane.config.ConfigException;
+import io.fulcrum.controlplane.config.ConfigProblem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
 
 /**
  * {@code fulcrum}: the one entry point for operators. Every user command is a subcommand here; command classes write
@@ -46,7 +50,32 @@ public final class FulcrumCommand implements Runnable
     public static CommandLine commandLine()
     {
         // picocli's defaults are the documented codes: 2 on invalid input, 1 when a command throws.
-        return new CommandLine(new FulcrumCommand());
+        return new CommandLine(new FulcrumCommand())
+            .setExecutionExceptionHandler(FulcrumCommand::handleExecutionException);
+    }
+
+    /**
+     * A command that reads a configuration may just let {@link ConfigException} out of {@code call()}: its problems
+     * go to stderr, one per line, and the exit code is 1, as for {@code config check}. Anything else is a bug: stack
+     * trace, exit code 1.
+     */
+    private static int handleExecutionException(final Exception exception, final CommandLine commandLine,
+        final CommandLine.ParseResult parseResult)
+    {
+        final PrintWriter err = commandLine.getErr();
+        if (exception instanceof final ConfigException refused)
+        {
+            for (final ConfigProblem problem : refused.problems())
+            {
+                err.println(problem);
+            }
+        }
+        else
+        {
+            exception.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCodes.INVALID_INPUT;
     }
 
     @Override

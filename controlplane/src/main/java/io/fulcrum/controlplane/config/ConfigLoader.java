@@ -23,12 +23,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -63,7 +63,10 @@ public final class ConfigLoader
     private static final String NAME_RULE = "a name of letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit)";
     /** Linux IFNAMSIZ is 16 with the terminating NUL (include/uapi/linux/if.h); dev_valid_name refuses '/', ':' and spaces. */
     private static final Pattern INTERFACE = Pattern.compile("[^/:\\s]{1,15}");
+    /** Linux's largest NR_CPUS (CONFIG_NR_CPUS_RANGE_END) is 8192. */
     private static final int MAX_CPU = 8191;
+    /** Stands in for an address that had a problem, so parsing goes on; never escapes, since a problem was reported. */
+    private static final InetAddress PLACEHOLDER = IpLiterals.parse("0.0.0.0");
 
     private final Problems problems;
     private final YamlValues values;
@@ -187,8 +190,10 @@ public final class ConfigLoader
         }
         final List<String> interfaces = interfaces(map);
         final PacketIo packetIo = optionalChoice(map, "packet-io", PacketIo.values(), PacketIo::yamlName, defaults.packetIo());
+        final int problemsBefore = problems.count();
         final int workers = optionalInteger(map, "workers", 1, DataplaneConfig.MAX_WORKERS, defaults.workers());
-        final List<Integer> cores = cores(map, workers);
+        // With workers already wrong, a count mismatch with cores would be the same mistake reported twice.
+        final List<Integer> cores = problems.count() == problemsBefore ? cores(map, workers) : List.of();
         final IdleMode idle = optionalChoice(map, "idle", IdleMode.values(), IdleMode::yamlName, defaults.idle());
         final int batchSize = optionalInteger(map, "batch-size", 1, DataplaneConfig.MAX_BATCH_SIZE, defaults.batchSize());
         final int mtu = optionalInteger(map, "mtu", DataplaneConfig.MIN_MTU, DataplaneConfig.MAX_MTU, defaults.mtu());
@@ -332,7 +337,7 @@ public final class ConfigLoader
     {
         final String name = name(map);
         final Node vipNode = map.required("vip", "an IPv4 or IPv6 address literal");
-        final InetAddress vip = vipNode == null ? placeholderAddress() : unicast(vipNode, map.field("vip"));
+        final InetAddress vip = vipNode == null ? PLACEHOLDER : unicast(vipNode, map.field("vip"));
         final Node portNode = map.required("port", "an integer from 1 to 65535");
         final int port = portNode == null ? 0 : values.integer(portNode, map.field("port"), 1, 65535, 0);
         final Protocol protocol = optionalChoice(map, "protocol", Protocol.values(), Protocol::yamlName, Protocol.TCP);
@@ -504,7 +509,7 @@ public final class ConfigLoader
         final InetAddress address = values.address(node, field, null);
         if (address == null)
         {
-            return placeholderAddress();
+            return PLACEHOLDER;
         }
         if (address.isAnyLocalAddress() || address.isMulticastAddress() || isV4Broadcast(address))
         {
@@ -517,14 +522,6 @@ public final class ConfigLoader
     {
         return address instanceof Inet4Address && address.getHostAddress().equals("255.255.255.255");
     }
-
-    private static InetAddress placeholderAddress()
-    {
-        return PLACEHOLDER;
-    }
-
-    /** Stands in for an address that had a problem, so parsing goes on; never escapes, since a problem was reported. */
-    private static final InetAddress PLACEHOLDER = IpLiterals.parse("0.0.0.0");
 
     private static boolean isPlaceholder(final InetAddress address)
     {
@@ -544,7 +541,7 @@ public final class ConfigLoader
     }
 
     private <E extends Enum<E>> E optionalChoice(final YamlMap map, final String key, final E[] choices,
-        final java.util.function.Function<E, String> yamlName, final E fallback)
+        final Function<E, String> yamlName, final E fallback)
     {
         final Node node = map.optional(key);
         return node == null ? fallback : values.choice(node, map.field(key), choices, yamlName, fallback);
@@ -552,7 +549,7 @@ public final class ConfigLoader
 
     private static String yamlName(final Encapsulation encapsulation)
     {
-        return encapsulation.name().toLowerCase(java.util.Locale.ROOT);
+        return encapsulation.name().toLowerCase(Locale.ROOT);
     }
 
     static boolean isPrime(final int n)

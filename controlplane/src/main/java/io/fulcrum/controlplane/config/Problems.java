@@ -48,9 +48,9 @@ final class Problems
         found.add(new ConfigProblem(file, line, column, field, message));
     }
 
-    boolean isEmpty()
+    int count()
     {
-        return found.isEmpty();
+        return found.size();
     }
 
     /** @throws ConfigException with the problems in file order, if there are any */

@@ -1,9 +1,13 @@
 package io.fulcrum.controlplane.cli;
 
+import io.fulcrum.controlplane.config.ConfigException;
+import io.fulcrum.controlplane.config.ConfigLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -11,6 +15,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -98,6 +103,32 @@ class FulcrumCommandTest
         final Run run = fulcrum(command, "--config", "/etc/fulcrum/fulcrum.yaml", "extra");
 
         assertEquals(new Run(3, "", message + "\n"), run);
+    }
+
+    @Test
+    void aCommandThatLetsAConfigExceptionOutPrintsItsProblemsAndExits1()
+    {
+        final Path file = directory.resolve("absent.yaml");
+        final StringWriter err = new StringWriter();
+        final CommandLine commandLine = FulcrumCommand.commandLine()
+            .addSubcommand("load", new LoadsAConfig(file))
+            .setErr(new PrintWriter(err, true));
+
+        final int exitCode = commandLine.execute("load");
+
+        assertEquals(1, exitCode);
+        assertEquals(file + ": cannot read the file: it does not exist\n", err.toString());
+    }
+
+    @Command(name = "load")
+    private record LoadsAConfig(Path file) implements Callable<Integer>
+    {
+        @Override
+        public Integer call() throws ConfigException
+        {
+            ConfigLoader.load(file);
+            return 0;
+        }
     }
 
     @Test

@@ -75,6 +75,8 @@ class BrokenConfigTest
                 "expected an integer from 1 to 1024, found 0"),
             broken("fewer cores than workers", "dataplane:\n  workers: 2\n  cores: [1]\n", 3, 10, "dataplane.cores",
                 "expected one CPU per worker (2), found 1"),
+            broken("no workers, with cores", "dataplane:\n  workers: 0\n  cores: [1]\n", 2, 12, "dataplane.workers",
+                "expected an integer from 1 to 1024, found 0"),
             broken("one core for two workers", "dataplane:\n  workers: 2\n  cores: [1, 1]\n", 3, 14, "dataplane.cores[1]",
                 "CPU 1 is given to two workers"),
             broken("an unknown idle mode", "dataplane:\n  idle: sleep\n", 2, 9, "dataplane.idle",
