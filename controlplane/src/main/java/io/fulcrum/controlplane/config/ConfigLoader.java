@@ -5,6 +5,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.ReaderException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
@@ -134,12 +135,12 @@ public final class ConfigLoader
         if (root.isEmpty())
         {
             problems.atLine(1, 1, "", "the file is empty: expected a mapping with sections " + String.join(", ", TOP_LEVEL));
-            problems.throwIfAny();
+            throw problems.exception();
         }
         final YamlMap top = values.map(root.get(), "", TOP_LEVEL, RESERVED_TOP_LEVEL);
         if (top == null)
         {
-            problems.throwIfAny();
+            throw problems.exception(); // map() reported it: not a mapping, nothing else to check
         }
         final Node dataplaneNode = top.optional("dataplane");
         final DataplaneConfig dataplane = dataplaneNode == null ? DataplaneConfig.defaults() : dataplane(dataplaneNode);
@@ -173,11 +174,38 @@ public final class ConfigLoader
             }
             problems.at(mark, "", message);
         }
+        catch (final ReaderException e)
+        {
+            // Control characters and the like (YAML 1.2 section 5.1); the reader counts code points, not lines.
+            final int[] lineAndColumn = lineAndColumn(yaml, e.getPosition());
+            problems.atLine(lineAndColumn[0], lineAndColumn[1], "", "YAML: character U+" +
+                String.format("%04X", e.getCodePoint()) + " is not allowed in a YAML file");
+        }
         catch (final YamlEngineException e)
         {
             problems.atLine(0, 0, "", "YAML: " + e.getMessage());
         }
         return Optional.empty();
+    }
+
+    private static int[] lineAndColumn(final String text, final int codePointIndex)
+    {
+        int line = 1;
+        int column = 1;
+        int index = 0;
+        for (int i = 0; i < text.length() && index < codePointIndex; i += Character.charCount(text.codePointAt(i)), index++)
+        {
+            if (text.charAt(i) == '\n')
+            {
+                line++;
+                column = 1;
+            }
+            else
+            {
+                column++;
+            }
+        }
+        return new int[]{line, column};
     }
 
     private DataplaneConfig dataplane(final Node node)

@@ -58,9 +58,15 @@ final class Problems
     {
         if (!found.isEmpty())
         {
-            final List<ConfigProblem> sorted = new ArrayList<>(found);
-            sorted.sort(Comparator.comparingInt(ConfigProblem::line).thenComparingInt(ConfigProblem::column));
-            throw new ConfigException(sorted);
+            throw exception();
         }
+    }
+
+    /** The problems so far, in file order; there must be at least one. */
+    ConfigException exception()
+    {
+        final List<ConfigProblem> sorted = new ArrayList<>(found);
+        sorted.sort(Comparator.comparingInt(ConfigProblem::line).thenComparingInt(ConfigProblem::column));
+        return new ConfigException(sorted);
     }
 }

@@ -52,6 +52,7 @@ class BrokenConfigTest
             broken("a bare word instead of a mapping", "hello\n", 1, 1, "", "found 'hello'"),
             broken("an unclosed flow list", "services: [\n", 2, 1, "", "YAML syntax: expected the node content"),
             broken("a tab for indentation", "services:\n\t- name: web\n", 2, 1, "", "YAML syntax: found character '\\t(TAB)' that cannot start any token"),
+            broken("a control character", "services: []\npools: [\u0007]\n", 2, 9, "", "character U+0007 is not allowed"),
             broken("two documents", "services: []\n---\npools: []\n", 2, 1, "", "expected a single document"),
             broken("a misspelt section", "servces: []\n", 1, 1, "servces",
                 "unknown field 'servces' (expected one of: dataplane, services, pools)"),
