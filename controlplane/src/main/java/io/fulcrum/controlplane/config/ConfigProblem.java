@@ -17,8 +17,37 @@ public record ConfigProblem(Path file, int line, int column, String field, Strin
     public ConfigProblem
     {
         Objects.requireNonNull(file, "file");
-        Objects.requireNonNull(field, "field");
-        Objects.requireNonNull(message, "message");
+        field = oneLine(Objects.requireNonNull(field, "field"));
+        message = oneLine(Objects.requireNonNull(message, "message"));
+    }
+
+    /** Messages quote the operator's text, which may hold line breaks; one problem must stay one line. */
+    private static String oneLine(final String text)
+    {
+        StringBuilder escaped = null;
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (Character.isISOControl(c))
+            {
+                if (escaped == null)
+                {
+                    escaped = new StringBuilder(text.length() + 8).append(text, 0, i);
+                }
+                switch (c)
+                {
+                    case '\n' -> escaped.append("\\n");
+                    case '\t' -> escaped.append("\\t");
+                    case '\r' -> escaped.append("\\r");
+                    default -> escaped.append(String.format("\\u%04x", (int)c));
+                }
+            }
+            else if (escaped != null)
+            {
+                escaped.append(c);
+            }
+        }
+        return escaped == null ? text : escaped.toString();
     }
 
     /** {@code FILE:LINE:COL: FIELD: MESSAGE}, the form editors and compilers use, so "jump to error" works. */

@@ -66,7 +66,14 @@ final class YamlValues
         {
             return "the quoted text \"" + scalar.getValue() + "\" (write numbers without quotes)";
         }
-        return "'" + scalar.getValue() + "'";
+        return quote(scalar.getValue());
+    }
+
+    /** The operator's text in a message, cut short when it is long (a block scalar where a word belonged). */
+    static String quote(final String text)
+    {
+        final int limit = 60;
+        return "'" + (text.length() <= limit ? text : text.substring(0, limit) + "...") + "'";
     }
 
     YamlMap map(final Node node, final String field, final List<String> allowed)

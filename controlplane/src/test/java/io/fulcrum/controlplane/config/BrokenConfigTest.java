@@ -106,6 +106,8 @@ class BrokenConfigTest
             broken("services left empty", "services:\n" + POOL, 1, 10, "services", "expected a list of services, found nothing"),
             broken("a service as a word", "services:\n  - web\n" + POOL, 2, 5, "services[0]",
                 "expected a mapping with fields name, vip, port"),
+            broken("a block of text as a VIP", service("vip: |\n      192.0.2.10\n      192.0.2.11") + POOL, 3, 10,
+                "services[0].vip", "found '192.0.2.10\\n192.0.2.11\\n'"),
             broken("a service without a VIP", "services:\n  - name: web\n    port: 80\n    pool: p\n" + POOL, 2, 5,
                 "services[0].vip", "required field 'vip' is missing (expected an IPv4 or IPv6 address literal)"),
             broken("a VIP given as a DNS name", service("vip: www.example.com") + POOL, 3, 10, "services[0].vip",
