@@ -1,0 +1,652 @@
+package io.fulcrum.controlplane.config;
+
+import io.fulcrum.dataplane.balance.Encapsulation;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.ReaderException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a Fulcrum YAML file into a {@link FulcrumConfig}, or refuses it with every problem found.
+ *
+ * <p>It works on snakeyaml's node tree rather than on maps and lists, because each node keeps where it starts in the
+ * file: every message can point at a line and column. The YAML 1.2 core schema decides scalar types.
+ */
+public final class ConfigLoader
+{
+    static final List<String> TOP_LEVEL = List.of("dataplane", "services", "pools");
+    static final List<String> DATAPLANE = List.of("interfaces", "packet-io", "workers", "cores", "idle", "batch-size",
+        "mtu", "connection-table", "encapsulation", "counters-file");
+    static final List<String> CONNECTION_TABLE = List.of("capacity", "tcp-timeout", "tcp-closing-timeout", "udp-timeout");
+    static final List<String> ENCAPSULATION = List.of("ipv4-source", "ipv6-source", "gue-port");
+    static final List<String> SERVICE = List.of("name", "vip", "port", "protocol", "forwarding", "scheduler",
+        "maglev-table-size", "pool");
+    static final List<String> POOL = List.of("name", "backends");
+    static final List<String> BACKEND = List.of("address", "weight", "mac");
+
+    /**
+     * Sections later releases will read. Refused rather than ignored: an operator who writes a vrrp section and gets
+     * no failover, silently, is worse off than one told it is not there yet.
+     */
+    static final Map<String, String> RESERVED_TOP_LEVEL = reserved(
+        "health-checks", "health checks", "api", "the control API", "vrrp", "VRRP failover", "sync",
+        "connection sync between peers");
+    static final Map<String, String> RESERVED_IN_POOL = reserved("health-check", "health checks");
+
+    /** Operator-chosen names end up in counters, metrics labels and CLI arguments: keep them plain. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final String NAME_RULE = "a name of letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit)";
+    /** Linux IFNAMSIZ is 16 with the terminating NUL (include/uapi/linux/if.h); dev_valid_name refuses '/', ':' and spaces. */
+    private static final Pattern INTERFACE = Pattern.compile("[^/:\\s]{1,15}");
+    /** Linux's largest NR_CPUS (CONFIG_NR_CPUS_RANGE_END) is 8192. */
+    private static final int MAX_CPU = 8191;
+    /** Stands in for an address that had a problem, so parsing goes on; never escapes, since a problem was reported. */
+    private static final InetAddress PLACEHOLDER = IpLiterals.parse("0.0.0.0");
+
+    private final Problems problems;
+    private final YamlValues values;
+
+    private ConfigLoader(final Path file)
+    {
+        this.problems = new Problems(file);
+        this.values = new YamlValues(problems);
+    }
+
+    /**
+     * @param file the file to read; messages name it as given
+     * @throws ConfigException listing every problem, when the file cannot be read or is not a valid configuration
+     */
+    public static FulcrumConfig load(final Path file) throws ConfigException
+    {
+        final String text;
+        try
+        {
+            final byte[] bytes = Files.readAllBytes(file);
+            text = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(bytes))
+                .toString();
+        }
+        catch (final NoSuchFileException e)
+        {
+            throw single(file, "cannot read the file: it does not exist");
+        }
+        catch (final AccessDeniedException e)
+        {
+            throw single(file, "cannot read the file: permission denied");
+        }
+        catch (final CharacterCodingException e)
+        {
+            throw single(file, "cannot read the file: it is not UTF-8 text");
+        }
+        catch (final IOException e)
+        {
+            throw single(file, "cannot read the file: " + e.getMessage());
+        }
+        return parse(file, text);
+    }
+
+    /**
+     * Parses YAML text that came from somewhere other than a file (an API request, a test).
+     *
+     * @param file the name to give in problems
+     */
+    public static FulcrumConfig parse(final Path file, final String yaml) throws ConfigException
+    {
+        return new ConfigLoader(file).read(yaml);
+    }
+
+    private static ConfigException single(final Path file, final String message)
+    {
+        return new ConfigException(List.of(new ConfigProblem(file, 0, 0, "", message)));
+    }
+
+    private FulcrumConfig read(final String yaml) throws ConfigException
+    {
+        final Optional<Node> root = compose(yaml);
+        problems.throwIfAny();
+        if (root.isEmpty())
+        {
+            problems.atLine(1, 1, "", "the file is empty: expected a mapping with sections " + String.join(", ", TOP_LEVEL));
+            throw problems.exception();
+        }
+        final YamlMap top = values.map(root.get(), "", TOP_LEVEL, RESERVED_TOP_LEVEL);
+        if (top == null)
+        {
+            throw problems.exception(); // map() reported it: not a mapping, nothing else to check
+        }
+        final Node dataplaneNode = top.optional("dataplane");
+        final DataplaneConfig dataplane = dataplaneNode == null ? DataplaneConfig.defaults() : dataplane(dataplaneNode);
+        final List<Parsed<PoolConfig>> pools = pools(top.optional("pools"));
+        final List<Parsed<ServiceConfig>> services = services(top.optional("services"));
+        checkServices(services, pools);
+        problems.throwIfAny();
+        return new FulcrumConfig(problems.file(), dataplane, unwrap(services), unwrap(pools));
+    }
+
+    private Optional<Node> compose(final String yaml)
+    {
+        final LoadSettings settings = LoadSettings.builder()
+            .setLabel(problems.file().toString())
+            .setSchema(new CoreSchema())
+            .setAllowNonScalarKeys(true) // so YamlMap can say which key, instead of a problem without a position
+            .build();
+        try
+        {
+            return new Compose(settings).composeString(yaml);
+        }
+        catch (final MarkedYamlEngineException e)
+        {
+            final Optional<Mark> mark = e.getProblemMark().isPresent() ? e.getProblemMark() : e.getContextMark();
+            String message = "YAML syntax: " + (e.getProblem() == null ? "invalid" : e.getProblem().strip());
+            if (e.getContext() != null && !e.getContext().isBlank() && e.getContextMark().isPresent())
+            {
+                final Mark context = e.getContextMark().get();
+                message += " (" + e.getContext().strip() + " at line " + (context.getLine() + 1) + ", column " +
+                    (context.getColumn() + 1) + ")";
+            }
+            problems.at(mark, "", message);
+        }
+        catch (final ReaderException e)
+        {
+            // Control characters and the like (YAML 1.2 section 5.1); the reader counts code points, not lines.
+            final int[] lineAndColumn = lineAndColumn(yaml, e.getPosition());
+            problems.atLine(lineAndColumn[0], lineAndColumn[1], "", "YAML: character U+" +
+                String.format("%04X", e.getCodePoint()) + " is not allowed in a YAML file");
+        }
+        catch (final YamlEngineException e)
+        {
+            problems.atLine(0, 0, "", "YAML: " + e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    private static int[] lineAndColumn(final String text, final int codePointIndex)
+    {
+        int line = 1;
+        int column = 1;
+        int index = 0;
+        for (int i = 0; i < text.length() && index < codePointIndex; i += Character.charCount(text.codePointAt(i)), index++)
+        {
+            if (text.charAt(i) == '\n')
+            {
+                line++;
+                column = 1;
+            }
+            else
+            {
+                column++;
+            }
+        }
+        return new int[]{line, column};
+    }
+
+    private DataplaneConfig dataplane(final Node node)
+    {
+        final DataplaneConfig defaults = DataplaneConfig.defaults();
+        final YamlMap map = values.map(node, "dataplane", DATAPLANE);
+        if (map == null)
+        {
+            return defaults;
+        }
+        final List<String> interfaces = interfaces(map);
+        final PacketIo packetIo = optionalChoice(map, "packet-io", PacketIo.values(), PacketIo::yamlName, defaults.packetIo());
+        final int problemsBefore = problems.count();
+        final int workers = optionalInteger(map, "workers", 1, DataplaneConfig.MAX_WORKERS, defaults.workers());
+        // With workers already wrong, a count mismatch with cores would be the same mistake reported twice.
+        final List<Integer> cores = problems.count() == problemsBefore ? cores(map, workers) : List.of();
+        final IdleMode idle = optionalChoice(map, "idle", IdleMode.values(), IdleMode::yamlName, defaults.idle());
+        final int batchSize = optionalInteger(map, "batch-size", 1, DataplaneConfig.MAX_BATCH_SIZE, defaults.batchSize());
+        final int mtu = optionalInteger(map, "mtu", DataplaneConfig.MIN_MTU, DataplaneConfig.MAX_MTU, defaults.mtu());
+        final Node tableNode = map.optional("connection-table");
+        final ConnectionTableConfig table = tableNode == null ? defaults.connectionTable() : connectionTable(tableNode);
+        final Node encapsulationNode = map.optional("encapsulation");
+        final EncapsulationConfig encapsulation = encapsulationNode == null ? defaults.encapsulation() :
+            encapsulation(encapsulationNode);
+        final Node countersNode = map.optional("counters-file");
+        final Path countersFile = countersNode == null ? defaults.countersFile() :
+            Path.of(values.text(countersNode, map.field("counters-file"), "a file path", defaults.countersFile().toString()));
+        return new DataplaneConfig(interfaces, packetIo, workers, cores, idle, batchSize, mtu, table, encapsulation,
+            countersFile);
+    }
+
+    private List<String> interfaces(final YamlMap dataplane)
+    {
+        final List<String> interfaces = new ArrayList<>();
+        final Node node = dataplane.optional("interfaces");
+        if (node == null)
+        {
+            return interfaces;
+        }
+        final List<Node> items = values.list(node, dataplane.field("interfaces"), "interface names, like [eth1]");
+        if (items == null)
+        {
+            return interfaces;
+        }
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String field = dataplane.field("interfaces") + "[" + i + "]";
+            final String name = values.text(items.get(i), field, "an interface name", null);
+            if (name == null)
+            {
+                continue;
+            }
+            if (!INTERFACE.matcher(name).matches())
+            {
+                problems.at(items.get(i), field, "expected a Linux interface name (1 to 15 characters, no '/', ':' " +
+                    "or spaces), found '" + name + "'");
+            }
+            else if (interfaces.contains(name))
+            {
+                problems.at(items.get(i), field, "interface '" + name + "' is listed twice");
+            }
+            else
+            {
+                interfaces.add(name);
+            }
+        }
+        return interfaces;
+    }
+
+    private List<Integer> cores(final YamlMap dataplane, final int workers)
+    {
+        final Node node = dataplane.optional("cores");
+        if (node == null)
+        {
+            return List.of();
+        }
+        final List<Node> items = values.list(node, dataplane.field("cores"), "CPU numbers, one per worker");
+        if (items == null)
+        {
+            return List.of();
+        }
+        final List<Integer> cores = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String field = dataplane.field("cores") + "[" + i + "]";
+            final int core = values.integer(items.get(i), field, 0, MAX_CPU, -1);
+            if (core >= 0 && cores.contains(core))
+            {
+                problems.at(items.get(i), field, "CPU " + core + " is given to two workers; each worker needs its own");
+            }
+            cores.add(core);
+        }
+        if (cores.size() != workers)
+        {
+            problems.at(node, dataplane.field("cores"), "expected one CPU per worker (" + workers + "), found " +
+                cores.size());
+            return List.of();
+        }
+        return cores;
+    }
+
+    private ConnectionTableConfig connectionTable(final Node node)
+    {
+        final ConnectionTableConfig defaults = ConnectionTableConfig.defaults();
+        final YamlMap map = values.map(node, "dataplane.connection-table", CONNECTION_TABLE);
+        if (map == null)
+        {
+            return defaults;
+        }
+        return new ConnectionTableConfig(
+            optionalInteger(map, "capacity", 1, ConnectionTableConfig.MAX_CAPACITY, defaults.capacity()),
+            optionalDuration(map, "tcp-timeout", defaults.tcpTimeout()),
+            optionalDuration(map, "tcp-closing-timeout", defaults.tcpClosingTimeout()),
+            optionalDuration(map, "udp-timeout", defaults.udpTimeout()));
+    }
+
+    private EncapsulationConfig encapsulation(final Node node)
+    {
+        final EncapsulationConfig defaults = EncapsulationConfig.defaults();
+        final YamlMap map = values.map(node, "dataplane.encapsulation", ENCAPSULATION);
+        if (map == null)
+        {
+            return defaults;
+        }
+        final Node v4 = map.optional("ipv4-source");
+        final Node v6 = map.optional("ipv6-source");
+        return new EncapsulationConfig(
+            v4 == null ? defaults.ipv4Source() : values.cidr(v4, map.field("ipv4-source"), true, defaults.ipv4Source()),
+            v6 == null ? defaults.ipv6Source() : values.cidr(v6, map.field("ipv6-source"), false, defaults.ipv6Source()),
+            optionalInteger(map, "gue-port", 1, 65535, defaults.guePort()));
+    }
+
+    private List<Parsed<ServiceConfig>> services(final Node node)
+    {
+        final List<Parsed<ServiceConfig>> services = new ArrayList<>();
+        if (node == null)
+        {
+            return services;
+        }
+        final List<Node> items = values.list(node, "services", "services");
+        if (items == null)
+        {
+            return services;
+        }
+        for (int i = 0; i < items.size(); i++)
+        {
+            final YamlMap map = values.map(items.get(i), "services[" + i + "]", SERVICE);
+            if (map != null)
+            {
+                services.add(new Parsed<>(service(map), map));
+            }
+        }
+        return services;
+    }
+
+    private ServiceConfig service(final YamlMap map)
+    {
+        final String name = name(map);
+        final Node vipNode = map.required("vip", "an IPv4 or IPv6 address literal");
+        final InetAddress vip = vipNode == null ? PLACEHOLDER : unicast(vipNode, map.field("vip"));
+        final Node portNode = map.required("port", "an integer from 1 to 65535");
+        final int port = portNode == null ? 0 : values.integer(portNode, map.field("port"), 1, 65535, 0);
+        final Protocol protocol = optionalChoice(map, "protocol", Protocol.values(), Protocol::yamlName, Protocol.TCP);
+        final Encapsulation forwarding = optionalChoice(map, "forwarding", Encapsulation.values(),
+            ConfigLoader::yamlName, Encapsulation.IPIP);
+        final Scheduler scheduler = optionalChoice(map, "scheduler", Scheduler.values(), Scheduler::yamlName,
+            Scheduler.MAGLEV);
+        final int tableSize = optionalInteger(map, "maglev-table-size", 2, ServiceConfig.MAX_MAGLEV_TABLE_SIZE,
+            ServiceConfig.DEFAULT_MAGLEV_TABLE_SIZE);
+        final Node sizeNode = map.optional("maglev-table-size");
+        if (sizeNode != null && tableSize != ServiceConfig.DEFAULT_MAGLEV_TABLE_SIZE && !isPrime(tableSize))
+        {
+            // Maglev's permutation (offset + j * skip) mod M visits every slot only when M is prime (paper, 3.4).
+            problems.at(sizeNode, map.field("maglev-table-size"), "expected a prime number, found " + tableSize +
+                " (nearby primes: " + previousPrime(tableSize) + ", " + nextPrime(tableSize) + ")");
+        }
+        final Node poolNode = map.required("pool", "the name of a pool");
+        final String pool = poolNode == null ? "" : values.text(poolNode, map.field("pool"), "the name of a pool", "");
+        return new ServiceConfig(name, vip, port, protocol, forwarding, scheduler, tableSize, pool);
+    }
+
+    private List<Parsed<PoolConfig>> pools(final Node node)
+    {
+        final List<Parsed<PoolConfig>> pools = new ArrayList<>();
+        if (node == null)
+        {
+            return pools;
+        }
+        final List<Node> items = values.list(node, "pools", "pools");
+        if (items == null)
+        {
+            return pools;
+        }
+        final Map<String, Integer> firstByName = new HashMap<>();
+        for (int i = 0; i < items.size(); i++)
+        {
+            final YamlMap map = values.map(items.get(i), "pools[" + i + "]", POOL, RESERVED_IN_POOL);
+            if (map == null)
+            {
+                continue;
+            }
+            final String name = name(map);
+            final Integer first = firstByName.putIfAbsent(name, i);
+            if (first != null && !name.isEmpty())
+            {
+                problems.at(map.optional("name"), map.field("name"), "pools[" + first + "] is already named '" + name + "'");
+            }
+            pools.add(new Parsed<>(new PoolConfig(name, backends(map)), map));
+        }
+        return pools;
+    }
+
+    private List<BackendConfig> backends(final YamlMap pool)
+    {
+        final List<BackendConfig> backends = new ArrayList<>();
+        final Node node = pool.required("backends", "a list of backends");
+        if (node == null)
+        {
+            return backends;
+        }
+        final List<Node> items = values.list(node, pool.field("backends"), "backends, like - { address: 10.0.0.11 }");
+        if (items == null)
+        {
+            return backends;
+        }
+        if (items.isEmpty())
+        {
+            problems.at(node, pool.field("backends"), "a pool needs at least one backend, found an empty list");
+        }
+        final Map<InetAddress, Integer> firstByAddress = new HashMap<>();
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String field = pool.field("backends") + "[" + i + "]";
+            final YamlMap map = values.map(items.get(i), field, BACKEND);
+            if (map == null)
+            {
+                continue;
+            }
+            final Node addressNode = map.required("address", "an IPv4 or IPv6 address literal");
+            final InetAddress address = addressNode == null ? null : unicast(addressNode, map.field("address"));
+            final int weight = optionalInteger(map, "weight", 0, BackendConfig.MAX_WEIGHT, BackendConfig.DEFAULT_WEIGHT);
+            final Node macNode = map.optional("mac");
+            final long mac = macNode == null ? MacAddresses.UNRESOLVED : values.mac(macNode, map.field("mac"), MacAddresses.UNRESOLVED);
+            if (address == null)
+            {
+                continue;
+            }
+            final Integer first = firstByAddress.putIfAbsent(address, i);
+            if (first != null)
+            {
+                problems.at(addressNode, map.field("address"), IpLiterals.format(address) + " is already " +
+                    pool.field("backends") + "[" + first + "]; a backend may appear once per pool (raise its weight instead)");
+            }
+            backends.add(new BackendConfig(address, weight, mac));
+        }
+        return backends;
+    }
+
+    /** What needs all services and pools at once: names, listeners and pool references. */
+    private void checkServices(final List<Parsed<ServiceConfig>> services, final List<Parsed<PoolConfig>> pools)
+    {
+        final Map<String, PoolConfig> poolsByName = new LinkedHashMap<>();
+        for (final Parsed<PoolConfig> pool : pools)
+        {
+            poolsByName.putIfAbsent(pool.value().name(), pool.value());
+        }
+        final Map<String, Integer> firstByName = new HashMap<>();
+        final Map<Listener, Integer> firstByListener = new HashMap<>();
+        for (int i = 0; i < services.size(); i++)
+        {
+            final ServiceConfig service = services.get(i).value();
+            final YamlMap map = services.get(i).map();
+            final Integer sameName = firstByName.putIfAbsent(service.name(), i);
+            if (sameName != null && !service.name().isEmpty())
+            {
+                problems.at(map.optional("name"), map.field("name"), "services[" + sameName + "] is already named '" +
+                    service.name() + "'");
+            }
+            final Node vipNode = map.optional("vip");
+            if (vipNode != null && service.port() != 0 && !isPlaceholder(service.vip()))
+            {
+                final Integer sameListener = firstByListener.putIfAbsent(
+                    new Listener(service.vip(), service.port(), service.protocol()), i);
+                if (sameListener != null)
+                {
+                    problems.at(vipNode, map.field("vip"), "services[" + sameListener + "] already listens on " +
+                        IpLiterals.format(service.vip()) + " port " + service.port() + "/" + service.protocol().yamlName());
+                }
+            }
+            final Node poolNode = map.optional("pool");
+            if (poolNode == null || service.pool().isEmpty())
+            {
+                continue;
+            }
+            final PoolConfig pool = poolsByName.get(service.pool());
+            if (pool == null)
+            {
+                problems.at(poolNode, map.field("pool"), "no pool named '" + service.pool() + "' (pools: " +
+                    (poolsByName.isEmpty() ? "none" : String.join(", ", poolsByName.keySet())) + ")");
+            }
+            else if (pool.backends().size() > service.maglevTableSize())
+            {
+                final Node sizeNode = map.optional("maglev-table-size");
+                problems.at(sizeNode == null ? map.node() : sizeNode, map.field("maglev-table-size"),
+                    "the Maglev table needs at least one slot per backend: " + service.maglevTableSize() +
+                        " slots for " + pool.backends().size() + " backends in pool '" + pool.name() + "'");
+            }
+        }
+    }
+
+    private String name(final YamlMap map)
+    {
+        final Node node = map.required("name", NAME_RULE);
+        if (node == null)
+        {
+            return "";
+        }
+        final String name = values.text(node, map.field("name"), NAME_RULE, "");
+        if (!name.isEmpty() && !NAME.matcher(name).matches())
+        {
+            problems.at(node, map.field("name"), "expected " + NAME_RULE + ", found '" + name + "'");
+        }
+        return name;
+    }
+
+    /** VIPs and backends are unicast hosts: 0.0.0.0, :: or a multicast group there is always a mistake. */
+    private InetAddress unicast(final Node node, final String field)
+    {
+        final InetAddress address = values.address(node, field, null);
+        if (address == null)
+        {
+            return PLACEHOLDER;
+        }
+        if (address.isAnyLocalAddress() || address.isMulticastAddress() || isV4Broadcast(address))
+        {
+            problems.at(node, field, "expected a unicast address, found " + IpLiterals.format(address));
+        }
+        return address;
+    }
+
+    private static boolean isV4Broadcast(final InetAddress address)
+    {
+        return address instanceof Inet4Address && address.getHostAddress().equals("255.255.255.255");
+    }
+
+    private static boolean isPlaceholder(final InetAddress address)
+    {
+        return address == PLACEHOLDER;
+    }
+
+    private int optionalInteger(final YamlMap map, final String key, final int min, final int max, final int fallback)
+    {
+        final Node node = map.optional(key);
+        return node == null ? fallback : values.integer(node, map.field(key), min, max, fallback);
+    }
+
+    private Duration optionalDuration(final YamlMap map, final String key, final Duration fallback)
+    {
+        final Node node = map.optional(key);
+        return node == null ? fallback : values.duration(node, map.field(key), fallback);
+    }
+
+    private <E extends Enum<E>> E optionalChoice(final YamlMap map, final String key, final E[] choices,
+        final Function<E, String> yamlName, final E fallback)
+    {
+        final Node node = map.optional(key);
+        return node == null ? fallback : values.choice(node, map.field(key), choices, yamlName, fallback);
+    }
+
+    private static String yamlName(final Encapsulation encapsulation)
+    {
+        return encapsulation.name().toLowerCase(Locale.ROOT);
+    }
+
+    static boolean isPrime(final int n)
+    {
+        if (n < 2)
+        {
+            return false;
+        }
+        if (n % 2 == 0)
+        {
+            return n == 2;
+        }
+        for (int d = 3; (long)d * d <= n; d += 2)
+        {
+            if (n % d == 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int previousPrime(final int n)
+    {
+        int candidate = n - 1;
+        while (candidate > 2 && !isPrime(candidate))
+        {
+            candidate--;
+        }
+        return candidate;
+    }
+
+    private static int nextPrime(final int n)
+    {
+        int candidate = n + 1;
+        while (!isPrime(candidate))
+        {
+            candidate++;
+        }
+        return candidate;
+    }
+
+    private static Map<String, String> reserved(final String... keysAndWhat)
+    {
+        final Map<String, String> reserved = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndWhat.length; i += 2)
+        {
+            reserved.put(keysAndWhat[i], "'" + keysAndWhat[i] + "' is reserved for " + keysAndWhat[i + 1] +
+                ", which this release does not have yet; remove the section");
+        }
+        return reserved;
+    }
+
+    private static <T> List<T> unwrap(final List<Parsed<T>> parsed)
+    {
+        final List<T> unwrapped = new ArrayList<>(parsed.size());
+        for (final Parsed<T> item : parsed)
+        {
+            unwrapped.add(item.value());
+        }
+        return unwrapped;
+    }
+
+    /** A parsed item with its mapping, kept for the checks that span items and need to point at a field. */
+    private record Parsed<T>(T value, YamlMap map)
+    {
+    }
+
+    private record Listener(InetAddress vip, int port, Protocol protocol)
+    {
+    }
+}

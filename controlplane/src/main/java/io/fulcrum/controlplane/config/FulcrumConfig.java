@@ -1,0 +1,48 @@
+package io.fulcrum.controlplane.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole appliance's configuration: replay, the live daemon and the image all read this one file through
+ * {@link ConfigLoader}. Immutable; a reload builds a new one.
+ *
+ * @param source   the file it was read from
+ * @param services in file order (their position is their data-plane id, see {@link ServiceModel})
+ * @param pools    in file order
+ */
+public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<ServiceConfig> services, List<PoolConfig> pools)
+{
+    public FulcrumConfig
+    {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(dataplane, "dataplane");
+        services = List.copyOf(services);
+        pools = List.copyOf(pools);
+    }
+
+    public Optional<PoolConfig> pool(final String name)
+    {
+        for (final PoolConfig pool : pools)
+        {
+            if (pool.name().equals(name))
+            {
+                return Optional.of(pool);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Backends over all pools, each counted once per pool it is in. */
+    public int backendCount()
+    {
+        int count = 0;
+        for (final PoolConfig pool : pools)
+        {
+            count += pool.backends().size();
+        }
+        return count;
+    }
+}

@@ -1,0 +1,175 @@
+package io.fulcrum.controlplane.cli;
+
+import io.fulcrum.controlplane.config.ConfigException;
+import io.fulcrum.controlplane.config.ConfigLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FulcrumCommandTest
+{
+    private static final Path EXAMPLE = Path.of("..", "docs", "examples", "fulcrum.yaml");
+
+    @TempDir
+    Path directory;
+
+    record Run(int exitCode, String out, String err)
+    {
+    }
+
+    private static Run fulcrum(final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int exitCode = FulcrumCommand.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    @Test
+    void configCheckOfAValidFileSaysOkWithWhatItHolds()
+    {
+        final Run run = fulcrum("config", "check", EXAMPLE.toString());
+
+        assertEquals(new Run(0, EXAMPLE + ": OK (2 services, 5 backends)\n", ""), run);
+    }
+
+    @Test
+    void configCheckOfABrokenFilePrintsEveryProblemOnStderrAndExits1() throws IOException
+    {
+        final Path file = directory.resolve("broken.yaml");
+        Files.writeString(file, """
+            services:
+              - { name: web, vip: 192.0.2.10, port: 80, pool: web }
+            pools:
+              - { name: p, backends: [{ address: 10.0.0.1, weight: 100000 }] }
+            """);
+
+        final Run run = fulcrum("config", "check", file.toString());
+
+        assertEquals(1, run.exitCode());
+        assertEquals("", run.out());
+        assertEquals(List.of(
+            file + ":2:51: services[0].pool: no pool named 'web' (pools: p)",
+            file + ":4:56: pools[0].backends[0].weight: expected an integer from 0 to 65535, found 100000"),
+            run.err().lines().toList());
+    }
+
+    @Test
+    void configCheckOfSeveralFilesChecksEachAndFailsIfOneFails()
+    {
+        final Path absent = directory.resolve("absent.yaml");
+
+        final Run run = fulcrum("config", "check", absent.toString(), EXAMPLE.toString());
+
+        assertEquals(new Run(1, EXAMPLE + ": OK (2 services, 5 backends)\n",
+            absent + ": cannot read the file: it does not exist\n"), run);
+    }
+
+    @Test
+    void configCheckWithoutAFileIsAUsageError()
+    {
+        final Run run = fulcrum("config", "check");
+
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().startsWith("Missing required parameter: 'FILE'"), run.err());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "run     | fulcrum run: the live data plane is not available yet (issue #3: kernel-bypass packet I/O)",
+        "lab     | fulcrum lab: the network-namespace lab is not available yet (issue #3: kernel-bypass packet I/O)",
+        "ctl     | fulcrum ctl: the control API of the running daemon is not available yet (issue #4: control API)",
+        "image   | fulcrum image: building the appliance image is not available yet (issue #7: appliance image)",
+        "upgrade | fulcrum upgrade: A/B upgrades are not available yet (issue #7: appliance image)"})
+    void aCommandNotBuiltYetSaysWhichIssueBringsItAndExits3(final String command, final String message)
+    {
+        final Run run = fulcrum(command, "--config", "/etc/fulcrum/fulcrum.yaml", "extra");
+
+        assertEquals(new Run(3, "", message + "\n"), run);
+    }
+
+    @Test
+    void aCommandThatLetsAConfigExceptionOutPrintsItsProblemsAndExits1()
+    {
+        final Path file = directory.resolve("absent.yaml");
+        final StringWriter err = new StringWriter();
+        final CommandLine commandLine = FulcrumCommand.commandLine()
+            .addSubcommand("load", new LoadsAConfig(file))
+            .setErr(new PrintWriter(err, true));
+
+        final int exitCode = commandLine.execute("load");
+
+        assertEquals(1, exitCode);
+        assertEquals(file + ": cannot read the file: it does not exist\n", err.toString());
+    }
+
+    @Command(name = "load")
+    private record LoadsAConfig(Path file) implements Callable<Integer>
+    {
+        @Override
+        public Integer call() throws ConfigException
+        {
+            ConfigLoader.load(file);
+            return 0;
+        }
+    }
+
+    @Test
+    void noCommandIsAUsageError()
+    {
+        final Run run = fulcrum();
+
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().startsWith("missing command: choose one of config, run, lab, ctl, image, upgrade, help"), run.err());
+    }
+
+    @Test
+    void anUnknownCommandIsAUsageError()
+    {
+        assertEquals(2, fulcrum("frobnicate").exitCode());
+        assertEquals(2, fulcrum("config", "lint", "x.yaml").exitCode());
+    }
+
+    @Test
+    void helpListsTheCommandsAndTheExitCodes()
+    {
+        final Run run = fulcrum("--help");
+
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().contains("config"), run.out());
+        assertTrue(run.out().contains("""
+            Exit codes:
+              0   ok
+              1   invalid input or configuration
+              2   usage error (unknown command or option, missing argument)
+              3   not available in this build yet
+            """), run.out());
+    }
+
+    @Test
+    void versionNamesFulcrumAndTheJavaRuntime()
+    {
+        final Run run = fulcrum("--version");
+
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().startsWith("fulcrum "), run.out());
+        assertTrue(run.out().contains("Java " + Runtime.version()), run.out());
+    }
+}

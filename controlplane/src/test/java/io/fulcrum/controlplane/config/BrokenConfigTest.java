@@ -1,0 +1,213 @@
+package io.fulcrum.controlplane.config;
+
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each file has exactly one thing wrong; the loader must point at it: file, line, column, field, and say what. */
+class BrokenConfigTest
+{
+    /** A valid pool, appended to files whose mistake is elsewhere. */
+    private static final String POOL = """
+        pools:
+          - name: p
+            backends:
+              - address: 10.0.0.1
+        """;
+
+    /** A valid service, prepended to files whose mistake is in the pools. */
+    private static final String SERVICE = """
+        services:
+          - name: web
+            vip: 192.0.2.10
+            port: 80
+            pool: p
+        """;
+
+    @TempDir
+    Path directory;
+
+    record Broken(String yaml, int line, int column, String field, String phrase)
+    {
+    }
+
+    static Stream<Named<Broken>> brokenFiles()
+    {
+        return Stream.of(
+            // The document as a whole
+            broken("an empty file", "", 1, 1, "", "the file is empty"),
+            broken("a file of comments only", "# nothing here\n", 1, 1, "", "the file is empty"),
+            broken("a list instead of a mapping", "- a\n- b\n", 1, 1, "",
+                "expected a mapping with fields dataplane, services, pools, found a list"),
+            broken("a bare word instead of a mapping", "hello\n", 1, 1, "", "found 'hello'"),
+            broken("an unclosed flow list", "services: [\n", 2, 1, "", "YAML syntax: expected the node content"),
+            broken("a tab for indentation", "services:\n\t- name: web\n", 2, 1, "", "YAML syntax: found character '\\t(TAB)' that cannot start any token"),
+            broken("a control character", "services: []\npools: [\u0007]\n", 2, 9, "", "character U+0007 is not allowed"),
+            broken("two documents", "services: []\n---\npools: []\n", 2, 1, "", "expected a single document"),
+            broken("a misspelt section", "servces: []\n", 1, 1, "servces",
+                "unknown field 'servces' (expected one of: dataplane, services, pools)"),
+            broken("a section reserved for a later release", "vrrp: {}\n", 1, 1, "vrrp", "'vrrp' is reserved for VRRP failover"),
+            broken("a section given twice", "services: []\nservices: []\n", 2, 1, "services",
+                "duplicate key 'services' (first given at line 1)"),
+            broken("a list as a field name", "? [a]\n: 1\n", 1, 3, "", "expected a field name, found a list"),
+            // dataplane
+            broken("dataplane as a number", "dataplane: 5\n", 1, 12, "dataplane", "expected a mapping with fields interfaces"),
+            broken("the old name of packet-io", "dataplane:\n  port: auto\n", 2, 3, "dataplane.port",
+                "unknown field 'port' (expected one of: interfaces, packet-io, workers"),
+            broken("interfaces as a word", "dataplane:\n  interfaces: eth1\n", 2, 15, "dataplane.interfaces",
+                "expected a list of interface names"),
+            broken("an interface name over IFNAMSIZ", "dataplane:\n  interfaces: [eth1, averyveryverylongname]\n", 2, 22,
+                "dataplane.interfaces[1]", "expected a Linux interface name"),
+            broken("an interface listed twice", "dataplane:\n  interfaces: [eth1, eth1]\n", 2, 22,
+                "dataplane.interfaces[1]", "interface 'eth1' is listed twice"),
+            broken("an unknown packet I/O", "dataplane:\n  packet-io: dpdk\n", 2, 14, "dataplane.packet-io",
+                "expected one of auto, af_xdp, af_packet, found 'dpdk'"),
+            broken("no workers", "dataplane:\n  workers: 0\n", 2, 12, "dataplane.workers",
+                "expected an integer from 1 to 1024, found 0"),
+            broken("fewer cores than workers", "dataplane:\n  workers: 2\n  cores: [1]\n", 3, 10, "dataplane.cores",
+                "expected one CPU per worker (2), found 1"),
+            broken("no workers, with cores", "dataplane:\n  workers: 0\n  cores: [1]\n", 2, 12, "dataplane.workers",
+                "expected an integer from 1 to 1024, found 0"),
+            broken("one core for two workers", "dataplane:\n  workers: 2\n  cores: [1, 1]\n", 3, 14, "dataplane.cores[1]",
+                "CPU 1 is given to two workers"),
+            broken("an unknown idle mode", "dataplane:\n  idle: sleep\n", 2, 9, "dataplane.idle",
+                "expected one of busy-spin, yield, backoff, found 'sleep'"),
+            broken("a quoted number", "dataplane:\n  mtu: \"1500\"\n", 2, 8, "dataplane.mtu",
+                "found the quoted text \"1500\" (write numbers without quotes)"),
+            broken("an MTU below IPv4's minimum", "dataplane:\n  mtu: 500\n", 2, 8, "dataplane.mtu",
+                "expected an integer from 576 to 9216, found 500"),
+            broken("an empty connection table", "dataplane:\n  connection-table:\n    capacity: 0\n", 3, 15,
+                "dataplane.connection-table.capacity", "expected an integer from 1 to 1073741824, found 0"),
+            broken("a duration without a unit", "dataplane:\n  connection-table:\n    tcp-timeout: 900\n", 3, 18,
+                "dataplane.connection-table.tcp-timeout", "expected a duration with a unit (ms, s, m or h)"),
+            broken("a zero duration", "dataplane:\n  connection-table:\n    udp-timeout: 0s\n", 3, 18,
+                "dataplane.connection-table.udp-timeout", "expected a duration greater than zero, found 0s"),
+            broken("a prefix with host bits", "dataplane:\n  encapsulation:\n    ipv4-source: 172.16.0.1/16\n", 3, 18,
+                "dataplane.encapsulation.ipv4-source", "host bits are set after the first 16 bits; the network is 172.16.0.0/16"),
+            broken("an IPv4 prefix as the IPv6 source", "dataplane:\n  encapsulation:\n    ipv6-source: 10.0.0.0/8\n", 3, 18,
+                "dataplane.encapsulation.ipv6-source", "found the IPv4 prefix 10.0.0.0/8"),
+            broken("a source without a length", "dataplane:\n  encapsulation:\n    ipv4-source: 172.16.0.0\n", 3, 18,
+                "dataplane.encapsulation.ipv4-source", "a prefix is ADDRESS/LENGTH"),
+            broken("GUE on port 0", "dataplane:\n  encapsulation:\n    gue-port: 0\n", 3, 15,
+                "dataplane.encapsulation.gue-port", "expected an integer from 1 to 65535, found 0"),
+            // services
+            broken("services as a mapping", "services: {}\n" + POOL, 1, 11, "services",
+                "expected a list of services, found a mapping"),
+            broken("services left empty", "services:\n" + POOL, 1, 10, "services", "expected a list of services, found nothing"),
+            broken("a service as a word", "services:\n  - web\n" + POOL, 2, 5, "services[0]",
+                "expected a mapping with fields name, vip, port"),
+            broken("a block of text as a VIP", service("vip: |\n      192.0.2.10\n      192.0.2.11") + POOL, 3, 10,
+                "services[0].vip", "found '192.0.2.10\\n192.0.2.11\\n'"),
+            broken("a service without a VIP", "services:\n  - name: web\n    port: 80\n    pool: p\n" + POOL, 2, 5,
+                "services[0].vip", "required field 'vip' is missing (expected an IPv4 or IPv6 address literal)"),
+            broken("a VIP given as a DNS name", service("vip: www.example.com") + POOL, 3, 10, "services[0].vip",
+                "found 'www.example.com': names are not resolved"),
+            broken("a VIP with a leading zero", service("vip: 192.0.2.010") + POOL, 3, 10, "services[0].vip",
+                "leading zeros are ambiguous"),
+            broken("a VIP that is not IPv6", service("vip: \"2001:db8::zz\"") + POOL, 3, 10, "services[0].vip",
+                "'2001:db8::zz': not a valid IPv6 address"),
+            broken("a multicast VIP", service("vip: 224.0.0.1") + POOL, 3, 10, "services[0].vip",
+                "expected a unicast address, found 224.0.0.1"),
+            broken("the unspecified IPv6 address as VIP", service("vip: \"::\"") + POOL, 3, 10, "services[0].vip",
+                "expected a unicast address, found ::"),
+            broken("a port above 65535", service("port: 70000") + POOL, 4, 11, "services[0].port",
+                "expected an integer from 1 to 65535, found 70000"),
+            broken("a port by name", service("port: http") + POOL, 4, 11, "services[0].port",
+                "expected an integer from 1 to 65535, found 'http'"),
+            broken("SCTP", service("protocol: sctp") + POOL, 5, 15, "services[0].protocol", "expected one of tcp, udp, found 'sctp'"),
+            broken("GRE forwarding", service("forwarding: gre") + POOL, 5, 17, "services[0].forwarding",
+                "expected one of ipip, gue, found 'gre'"),
+            broken("a weighted round robin scheduler", service("scheduler: wrr") + POOL, 5, 16, "services[0].scheduler",
+                "expected one of maglev, found 'wrr'"),
+            broken("a Maglev table of 2^16", service("maglev-table-size: 65536") + POOL, 5, 24, "services[0].maglev-table-size",
+                "expected a prime number, found 65536 (nearby primes: 65521, 65537)"),
+            broken("a Maglev table smaller than the pool", service("maglev-table-size: 2") + """
+                pools:
+                  - name: p
+                    backends: [{ address: 10.0.0.1 }, { address: 10.0.0.2 }, { address: 10.0.0.3 }]
+                """, 5, 24, "services[0].maglev-table-size", "at least one slot per backend: 2 slots for 3 backends"),
+            broken("a pool that does not exist", service("pool: q") + POOL, 5, 11, "services[0].pool", "no pool named 'q' (pools: p)"),
+            broken("a misspelt service field", service("prot: tcp") + POOL, 5, 5, "services[0].prot",
+                "unknown field 'prot' (expected one of: name, vip, port, protocol, forwarding, scheduler, maglev-table-size, pool)"),
+            broken("a port given twice", "services:\n  - name: web\n    vip: 192.0.2.10\n    port: 80\n    port: 81\n    pool: p\n" + POOL, 5, 5, "services[0].port",
+                "duplicate key 'port' (first given at line 4)"),
+            broken("a name with a space", "services:\n  - name: my web\n    vip: 192.0.2.10\n    port: 80\n    pool: p\n" + POOL,
+                2, 11, "services[0].name", "expected a name of letters, digits"),
+            broken("two services of one name", SERVICE + "  - { name: web, vip: 192.0.2.11, port: 80, pool: p }\n" + POOL,
+                6, 13, "services[1].name", "services[0] is already named 'web'"),
+            broken("two services on one VIP, port and protocol",
+                SERVICE + "  - { name: web2, vip: 192.0.2.10, port: 80, pool: p }\n" + POOL,
+                6, 24, "services[1].vip", "services[0] already listens on 192.0.2.10 port 80/tcp"),
+            // pools
+            broken("two pools of one name", SERVICE + POOL + "  - { name: p, backends: [{ address: 10.0.0.2 }] }\n",
+                10, 13, "pools[1].name", "pools[0] is already named 'p'"),
+            broken("a pool without backends", SERVICE + "pools:\n  - name: p\n    backends: []\n", 8, 15,
+                "pools[0].backends", "a pool needs at least one backend, found an empty list"),
+            broken("a pool without a backends field", SERVICE + "pools:\n  - name: p\n", 7, 5,
+                "pools[0].backends", "required field 'backends' is missing"),
+            broken("a health check, reserved for a later release", SERVICE + POOL + "    health-check: { tcp: 80 }\n",
+                10, 5, "pools[0].health-check", "'health-check' is reserved for health checks"),
+            broken("a backend twice in a pool",
+                SERVICE + "pools:\n  - name: p\n    backends:\n      - address: 10.0.0.1\n      - address: 10.0.0.1\n",
+                10, 18, "pools[0].backends[1].address", "10.0.0.1 is already pools[0].backends[0]"),
+            broken("a backend without an address",
+                SERVICE + "pools:\n  - name: p\n    backends:\n      - weight: 10\n", 9, 9,
+                "pools[0].backends[0].address", "required field 'address' is missing"),
+            broken("an IPv4-mapped backend",
+                SERVICE + "pools:\n  - name: p\n    backends:\n      - address: \"::ffff:10.0.0.1\"\n", 9, 18,
+                "pools[0].backends[0].address", "an IPv4-mapped IPv6 address; write the IPv4 address 10.0.0.1"),
+            broken("a weight above 65535",
+                SERVICE + "pools:\n  - name: p\n    backends:\n      - { address: 10.0.0.1, weight: 70000 }\n", 9, 38,
+                "pools[0].backends[0].weight", "expected an integer from 0 to 65535, found 70000"),
+            broken("a MAC with dashes",
+                SERVICE + "pools:\n  - name: p\n    backends:\n      - { address: 10.0.0.1, mac: 02-00-00-00-00-11 }\n", 9, 35,
+                "pools[0].backends[0].mac", "expected a MAC address like 02:00:00:00:00:11"),
+            broken("a backend port", SERVICE + "pools:\n  - name: p\n    backends:\n      - { address: 10.0.0.1, port: 8080 }\n",
+                9, 30, "pools[0].backends[0].port", "unknown field 'port' (expected one of: address, weight, mac)"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenFiles")
+    void eachMistakeIsReportedAtItsFieldWithWhatWasExpected(final Broken broken) throws IOException
+    {
+        final Path file = directory.resolve("fulcrum.yaml");
+        Files.writeString(file, broken.yaml());
+
+        final ConfigException refused = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+
+        assertEquals(1, refused.problems().size(), refused::getMessage);
+        final ConfigProblem problem = refused.problems().getFirst();
+        assertEquals(file, problem.file(), refused::getMessage);
+        assertEquals(broken.line() + ":" + broken.column() + " " + broken.field(),
+            problem.line() + ":" + problem.column() + " " + problem.field(), refused::getMessage);
+        assertTrue(problem.message().contains(broken.phrase()), refused::getMessage);
+        assertTrue(refused.getMessage().startsWith(file + ":" + broken.line() + ":" + broken.column() + ": "),
+            refused::getMessage);
+    }
+
+    private static Named<Broken> broken(final String name, final String yaml, final int line, final int column,
+        final String field, final String phrase)
+    {
+        return Named.of(name, new Broken(yaml, line, column, field, phrase));
+    }
+
+    /** The service of {@link #SERVICE} with its vip or port line replaced, or another line added after port. */
+    private static String service(final String line)
+    {
+        final String vip = line.startsWith("vip:") ? line : "vip: 192.0.2.10";
+        final String port = line.startsWith("port:") ? line : "port: 80";
+        final String extra = line.startsWith("vip:") || line.startsWith("port:") ? "" : "    " + line + "\n";
+        final String pool = line.startsWith("pool:") ? "" : "    pool: p\n";
+        return "services:\n  - name: web\n    " + vip + "\n    " + port + "\n" + extra + pool;
+    }
+}

@@ -1,0 +1,186 @@
+package io.fulcrum.controlplane.config;
+
+import io.fulcrum.dataplane.balance.Encapsulation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ConfigLoaderTest
+{
+    private static final Path EXAMPLE = Path.of("..", "docs", "examples", "fulcrum.yaml");
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void theDocumentedExampleLoadsWithTheValuesItShows() throws ConfigException
+    {
+        final FulcrumConfig config = ConfigLoader.load(EXAMPLE);
+
+        assertEquals(EXAMPLE, config.source());
+        final DataplaneConfig dataplane = config.dataplane();
+        assertEquals(List.of("eth1"), dataplane.interfaces());
+        assertEquals(PacketIo.AUTO, dataplane.packetIo());
+        assertEquals(2, dataplane.workers());
+        assertEquals(List.of(1, 2), dataplane.cores());
+        assertEquals(IdleMode.BACKOFF, dataplane.idle());
+        assertEquals(new ConnectionTableConfig(1 << 20, Duration.ofMinutes(15), Duration.ofSeconds(10), Duration.ofMinutes(1)),
+            dataplane.connectionTable());
+        assertEquals("172.16.0.0/16 fd00:f1c::/64 9886", dataplane.encapsulation().ipv4Source() + " " +
+            dataplane.encapsulation().ipv6Source() + " " + dataplane.encapsulation().guePort());
+        assertEquals(Path.of("/dev/shm/fulcrum-counters"), dataplane.countersFile());
+
+        assertEquals(2, config.services().size());
+        final ServiceConfig web = config.services().get(0);
+        assertEquals("web 192.0.2.10 80 TCP IPIP 65537 web-pool", describe(web));
+        final ServiceConfig dns = config.services().get(1);
+        assertEquals("dns 2001:db8::53 53 UDP GUE 4099 dns-pool", describe(dns));
+
+        assertEquals(List.of("web-pool", "dns-pool"), config.pools().stream().map(PoolConfig::name).toList());
+        assertEquals(new BackendConfig(IpLiterals.parse("10.0.0.13"), 50, 0x02_00_00_00_00_13L),
+            config.pools().get(0).backends().get(2));
+        assertEquals(5, config.backendCount());
+    }
+
+    @Test
+    void aFileWithOnlyServicesAndPoolsTakesEveryDefault() throws ConfigException
+    {
+        final FulcrumConfig config = ConfigLoader.parse(Path.of("minimal.yaml"), """
+            services:
+              - { name: web, vip: 192.0.2.10, port: 443, pool: p }
+            pools:
+              - { name: p, backends: [{ address: 10.0.0.1 }] }
+            """);
+
+        assertEquals(DataplaneConfig.defaults(), config.dataplane());
+        final ServiceConfig web = config.services().getFirst();
+        assertEquals(Protocol.TCP, web.protocol());
+        assertEquals(Encapsulation.IPIP, web.forwarding());
+        assertEquals(Scheduler.MAGLEV, web.scheduler());
+        assertEquals(ServiceConfig.DEFAULT_MAGLEV_TABLE_SIZE, web.maglevTableSize());
+        assertEquals(new BackendConfig(IpLiterals.parse("10.0.0.1"), 100, MacAddresses.UNRESOLVED),
+            config.pools().getFirst().backends().getFirst());
+    }
+
+    @Test
+    void anIpv6VipMayBeCarriedToIpv4BackendsAndOnePoolMayServeTwoServices() throws ConfigException
+    {
+        final FulcrumConfig config = ConfigLoader.parse(Path.of("mixed.yaml"), """
+            services:
+              - { name: web4, vip: 192.0.2.10, port: 80, pool: p }
+              - { name: web6, vip: "2001:db8::10", port: 80, pool: p }
+              - { name: dns6, vip: "2001:db8::10", port: 80, protocol: udp, forwarding: gue, pool: p }
+            pools:
+              - { name: p, backends: [{ address: 10.0.0.1 }, { address: "fd00::1", weight: 0 }] }
+            """);
+
+        assertEquals(3, config.services().size());
+        assertEquals(0, config.pools().getFirst().backends().get(1).weight());
+    }
+
+    @Test
+    void everyProblemInAFileIsReportedInFileOrderNotJustTheFirst() throws IOException
+    {
+        final Path file = directory.resolve("several.yaml");
+        Files.writeString(file, """
+            dataplane:
+              workers: 0
+              idle: sleepy
+            services:
+              - name: web
+                vip: 192.0.2.300
+                port: 0
+                pool: nowhere
+              - { name: web, vip: 192.0.2.10, port: 80, protocol: icmp, pool: p }
+            pools:
+              - name: p
+                backends:
+                  - { address: 10.0.0.1, weight: -5, mac: "02:00:00:00:00" }
+                  - { address: 10.0.0.1 }
+            """);
+
+        final ConfigException refused = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+
+        final List<String> where = new ArrayList<>();
+        for (final ConfigProblem problem : refused.problems())
+        {
+            where.add(problem.line() + " " + problem.field());
+        }
+        assertEquals(List.of(
+            "2 dataplane.workers",
+            "3 dataplane.idle",
+            "6 services[0].vip",
+            "7 services[0].port",
+            "8 services[0].pool",
+            "9 services[1].name",
+            "9 services[1].protocol",
+            "13 pools[0].backends[0].weight",
+            "13 pools[0].backends[0].mac",
+            "14 pools[0].backends[1].address"), where, refused::getMessage);
+        assertEquals(refused.problems().size(), refused.getMessage().lines().count());
+        assertEquals(file + ":2:12: dataplane.workers: expected an integer from 1 to 1024, found 0",
+            refused.getMessage().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void aMissingFileIsReportedWithoutAPosition()
+    {
+        final Path file = directory.resolve("absent.yaml");
+
+        final ConfigException refused = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+
+        assertEquals(file + ": cannot read the file: it does not exist", refused.getMessage());
+        assertEquals(new ConfigProblem(file, 0, 0, "", "cannot read the file: it does not exist"), refused.problems().getFirst());
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsRefused() throws IOException
+    {
+        final Path file = directory.resolve("latin1.yaml");
+        Files.write(file, new byte[]{'#', ' ', (byte)0xe9, '\n'});
+
+        final ConfigException refused = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+
+        assertEquals(file + ": cannot read the file: it is not UTF-8 text", refused.getMessage());
+    }
+
+    @Test
+    void integersMayBeWrittenInHexadecimalAsTheYamlCoreSchemaAllows() throws ConfigException
+    {
+        final FulcrumConfig config = ConfigLoader.parse(Path.of("hex.yaml"), "dataplane: { batch-size: 0x40 }\n");
+
+        assertEquals(64, config.dataplane().batchSize());
+    }
+
+    @Test
+    void primesAreTheNumbersWithExactlyTwoDivisors()
+    {
+        final List<Integer> primes = new ArrayList<>();
+        for (int n = -1; n < 40; n++)
+        {
+            if (ConfigLoader.isPrime(n))
+            {
+                primes.add(n);
+            }
+        }
+        assertEquals(List.of(2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37), primes);
+        assertEquals(true, ConfigLoader.isPrime(65537));
+        assertEquals(false, ConfigLoader.isPrime(65536));
+        assertEquals(false, ConfigLoader.isPrime(65535));
+    }
+
+    private static String describe(final ServiceConfig service)
+    {
+        return service.name() + " " + IpLiterals.format(service.vip()) + " " + service.port() + " " + service.protocol() + " " +
+            service.forwarding() + " " + service.maglevTableSize() + " " + service.pool();
+    }
+}
