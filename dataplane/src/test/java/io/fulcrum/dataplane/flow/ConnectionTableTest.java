@@ -186,6 +186,48 @@ class ConnectionTableTest
     }
 
     @Test
+    void fullWindowMovesANeighbourWithinItsOwnWindowBeforeEvicting()
+    {
+        final ConnectionTable table = table(1024, Timeouts.DEFAULTS);
+        final FlowKey key = new FlowKey();
+        for (int port = 0; port < ConnectionTable.WINDOW; port++)
+        {
+            table.insert(key.set(0, CLIENT, 0, VIP, port, 80, TCP), 42, port, T0); // slots 42..49
+        }
+        table.insert(key.set(0, CLIENT, 0, VIP, 49, 80, TCP), 49, 49, T0);      // slot 50
+        // Home 43: its window 43..50 is full; the entry in 50 (home 49) can move to 51 and make room.
+        table.insert(key.set(0, CLIENT, 0, VIP, 43, 80, TCP), 43, 43, T0);
+        assertEquals(0, table.evictions());
+        assertEquals(ConnectionTable.WINDOW + 2, table.size());
+        for (int port = 0; port < ConnectionTable.WINDOW; port++)
+        {
+            assertEquals(port, table.lookup(key.set(0, CLIENT, 0, VIP, port, 80, TCP), 42, T0), "port " + port);
+        }
+        assertEquals(49, table.lookup(key.set(0, CLIENT, 0, VIP, 49, 80, TCP), 49, T0));
+        assertEquals(43, table.lookup(key.set(0, CLIENT, 0, VIP, 43, 80, TCP), 43, T0));
+    }
+
+    @Test
+    void halfFullTableKeepsAlmostEveryFlow()
+    {
+        final ConnectionTable table = table(1 << 16, Timeouts.DEFAULTS);
+        final FlowKey key = new FlowKey();
+        final int flows = 1 << 15;
+        for (int i = 0; i < flows; i++)
+        {
+            key.set(0, IpAddresses.v4Lo(0x0a00_0000 + i), 0, VIP, 1024 + i % 50_000, 443, TCP);
+            table.insert(key, key.hash(), i & 1023, T0);
+        }
+        assertTrue(table.evictions() < flows / 1000, "evictions " + table.evictions() + " of " + flows);
+        for (int i = 0; i < flows; i += 97)
+        {
+            key.set(0, IpAddresses.v4Lo(0x0a00_0000 + i), 0, VIP, 1024 + i % 50_000, 443, TCP);
+            final int backend = table.lookup(key, key.hash(), T0);
+            assertTrue(backend == (i & 1023) || backend == ConnectionTable.NOT_FOUND);
+        }
+    }
+
+    @Test
     void fullWindowReusesAnExpiredSlotBeforeEvicting()
     {
         final ConnectionTable table = table(1024, Timeouts.DEFAULTS);
