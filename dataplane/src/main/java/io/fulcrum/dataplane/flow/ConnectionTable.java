@@ -140,9 +140,9 @@ public final class ConnectionTable implements AutoCloseable
             free(base);
             return NOT_FOUND;
         }
-        if (seen != nowMillis)
+        if (seen != nowMillis) // at most one store a millisecond per flow (and fewer dirty pages, once mapped)
         {
-            slots.set(LONG, base + LAST_SEEN, nowMillis); // once per millisecond: a burst leaves the line clean
+            slots.set(LONG, base + LAST_SEEN, nowMillis);
         }
         return slots.get(INT, base + BACKEND);
     }
