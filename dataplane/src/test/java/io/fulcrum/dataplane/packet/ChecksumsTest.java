@@ -30,7 +30,7 @@ class ChecksumsTest
         final MemorySegment memory = MemorySegment.ofArray(bytes);
         for (int offset = 0; offset < 9; offset++)
         {
-            for (int length = 0; length < 300; length++)
+            for (int length = 0; length < 1590; length = length < 300 ? length + 1 : length + 97)
             {
                 final byte[] range = java.util.Arrays.copyOfRange(bytes, offset, offset + length);
                 assertEquals(TestPackets.checksum(range), Checksums.fold(Checksums.sum(memory, offset, length)),
