@@ -27,8 +27,9 @@ import java.io.PrintWriter;
         "1:invalid input or configuration",
         "2:usage error (unknown command or option, missing argument)",
         "3:not available in this build yet"},
-    // The command list. replay and stat go here, next to config.
     subcommands = {
+        ReplayCommand.class,
+        StatCommand.class,
         ConfigCommand.class,
         RunCommand.class,
         LabCommand.class,

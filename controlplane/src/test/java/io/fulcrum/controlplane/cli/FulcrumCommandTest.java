@@ -137,7 +137,7 @@ class FulcrumCommandTest
         final Run run = fulcrum();
 
         assertEquals(2, run.exitCode());
-        assertTrue(run.err().startsWith("missing command: choose one of config, run, lab, ctl, image, upgrade, help"), run.err());
+        assertTrue(run.err().startsWith("missing command: choose one of replay, stat, config, run, lab, ctl, image, upgrade, help"), run.err());
     }
 
     @Test

@@ -30,22 +30,25 @@ public final class SystemRequirements
         require(Privileges.isRoot(), "this test needs root (network namespaces, raw sockets)");
     }
 
-    public static void requireCommand(final String command)
+    /** Returns the command's path; skips (or fails in CI) when it is not installed. */
+    public static Path requireCommand(final String command)
     {
-        require(onPath(command), "this test needs '" + command + "' on the PATH (run .ci/install-packages)");
+        final Path found = find(command);
+        require(found != null, "this test needs '" + command + "' on the PATH (run .ci/install-packages)");
+        return found;
     }
 
-    public static boolean onPath(final String command)
+    public static Path find(final String command)
     {
         final String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
         for (final String dir : (path + ":/usr/sbin:/sbin").split(":"))
         {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command)))
             {
-                return true;
+                return Path.of(dir, command);
             }
         }
-        return false;
+        return null;
     }
 
     private static void require(final boolean met, final String why)

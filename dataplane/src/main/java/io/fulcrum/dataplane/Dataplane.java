@@ -1,0 +1,122 @@
+package io.fulcrum.dataplane;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.EpochClock;
+
+import io.fulcrum.dataplane.agent.ForwardingAgent;
+import io.fulcrum.dataplane.agent.IdleStrategies;
+import io.fulcrum.dataplane.agent.PinnedAgent;
+import io.fulcrum.dataplane.balance.ForwardingTable;
+import io.fulcrum.dataplane.balance.ForwardingTablePublisher;
+import io.fulcrum.dataplane.balance.Service;
+import io.fulcrum.dataplane.flow.ConnectionTable;
+import io.fulcrum.dataplane.forward.Forwarder;
+import io.fulcrum.dataplane.port.Port;
+import io.fulcrum.dataplane.stats.CountersFile;
+import io.fulcrum.dataplane.stats.CountersRegistry;
+import io.fulcrum.dataplane.stats.WorkerCounters;
+
+/**
+ * The data plane assembled: one worker per port, each with its own connection table, forwarder and counters, all
+ * reading the forwarding table the control plane publishes. {@link #start()} runs each worker on its own thread
+ * (pinned when cores are configured); replay and tests instead drive {@link #workers()} synchronously.
+ */
+public final class Dataplane implements AutoCloseable
+{
+    private final DataplaneSettings settings;
+    private final EpochClock clock;
+    private final ForwardingTablePublisher tables = new ForwardingTablePublisher();
+    private final CountersRegistry counters;
+    private final List<ForwardingAgent> workers = new ArrayList<>();
+    private final List<Port> ports = new ArrayList<>();
+    private final List<ConnectionTable> connectionTables = new ArrayList<>();
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final ErrorHandler errorHandler;
+
+    public Dataplane(final DataplaneSettings settings, final CountersFile countersFile, final EpochClock clock,
+        final ErrorHandler errorHandler)
+    {
+        this.settings = settings;
+        this.clock = clock;
+        this.counters = new CountersRegistry(countersFile);
+        this.errorHandler = errorHandler;
+    }
+
+    /** Adds a worker for {@code port}; the data plane owns and closes the port from now on. */
+    public ForwardingAgent addWorker(final Port port)
+    {
+        final int workerId = workers.size();
+        final WorkerCounters workerCounters = counters.newWorker();
+        final ConnectionTable connections = new ConnectionTable(settings.connectionCapacity(), settings.timeouts());
+        final int mtu = Math.min(settings.mtu(), port.mtu());
+        final Forwarder forwarder =
+            new Forwarder(settings.encapsulation(), connections, workerCounters, mtu, port.macAddress());
+        final ForwardingAgent agent = new ForwardingAgent(
+            workerId, port, settings.batchSize(), forwarder, tables, clock, workerCounters);
+        ports.add(port);
+        connectionTables.add(connections);
+        workers.add(agent);
+        counters.ensure(tables.current().services()); // a worker added late gets counters for what is published
+        return agent;
+    }
+
+    /** Publishes the services as a new forwarding table, after allocating their counters for every worker. */
+    public ForwardingTable publish(final List<Service> services)
+    {
+        counters.ensure(services);
+        return tables.publish(services);
+    }
+
+    /** Starts one thread per worker with the configured idle strategy, pinned where cores are configured. */
+    public void start()
+    {
+        for (int i = 0; i < workers.size(); i++)
+        {
+            Agent agent = workers.get(i);
+            if (i < settings.cores().size())
+            {
+                agent = new PinnedAgent(agent, settings.cores().get(i));
+            }
+            final AgentRunner runner =
+                new AgentRunner(IdleStrategies.byName(settings.idleStrategy()), errorHandler, null, agent);
+            AgentRunner.startOnThread(runner);
+            runners.add(runner);
+        }
+    }
+
+    public List<ForwardingAgent> workers()
+    {
+        return List.copyOf(workers);
+    }
+
+    public ForwardingTablePublisher tables()
+    {
+        return tables;
+    }
+
+    public DataplaneSettings settings()
+    {
+        return settings;
+    }
+
+    /** Stops the worker threads (each finishes its duty cycle), then closes ports and frees the tables. */
+    @Override
+    public void close()
+    {
+        CloseHelper.closeAll(runners);
+        runners.clear();
+        for (final Port port : ports)
+        {
+            port.close();
+        }
+        CloseHelper.closeAll(connectionTables);
+        ports.clear();
+        connectionTables.clear();
+    }
+}

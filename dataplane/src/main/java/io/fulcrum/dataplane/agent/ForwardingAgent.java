@@ -1,0 +1,93 @@
+package io.fulcrum.dataplane.agent;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+
+import io.fulcrum.dataplane.balance.ForwardingTable;
+import io.fulcrum.dataplane.balance.ForwardingTablePublisher;
+import io.fulcrum.dataplane.flow.ConnectionTable;
+import io.fulcrum.dataplane.forward.Forwarder;
+import io.fulcrum.dataplane.port.PacketBatch;
+import io.fulcrum.dataplane.port.Port;
+import io.fulcrum.dataplane.stats.WorkerCounters;
+
+/**
+ * One worker's duty cycle: receive a batch from its port, decide every frame, hand the batch back, and in idle
+ * cycles sweep expired flows. Returns the work done so that its idle strategy can spin, yield or back off. Runs on
+ * one thread (pinned to a core in production); the same agent runs synchronously under replay and tests.
+ */
+public final class ForwardingAgent implements Agent
+{
+    private static final int EXPIRE_SLOTS_PER_IDLE_CYCLE = 256;
+
+    private final int workerId;
+    private final Port port;
+    private final PacketBatch batch;
+    private final Forwarder forwarder;
+    private final ConnectionTable connections;
+    private final ForwardingTablePublisher tables;
+    private final EpochClock clock;
+    private final WorkerCounters counters;
+    private long tableVersion = -1;
+
+    public ForwardingAgent(final int workerId, final Port port, final int batchSize, final Forwarder forwarder,
+        final ForwardingTablePublisher tables, final EpochClock clock, final WorkerCounters counters)
+    {
+        this.workerId = workerId;
+        this.port = port;
+        this.batch = new PacketBatch(batchSize);
+        this.forwarder = forwarder;
+        this.connections = forwarder.connections();
+        this.tables = tables;
+        this.clock = clock;
+        this.counters = counters;
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = port.poll();
+        final int received = port.receive(batch);
+        if (received > 0)
+        {
+            final ForwardingTable table = tables.current(); // one table for the whole batch
+            tableVersion = table.version();
+            forwarder.process(batch, table, clock.time());
+            port.complete(batch);
+            work += received;
+            counters.busyCycles().incrementRelease();
+        }
+        else
+        {
+            connections.expire(clock.time(), EXPIRE_SLOTS_PER_IDLE_CYCLE);
+            counters.activeFlows().setRelease(connections.size());
+            counters.flowEvictions().setRelease(connections.evictions());
+            counters.idleCycles().incrementRelease();
+        }
+        return work;
+    }
+
+    @Override
+    public void onClose()
+    {
+        counters.activeFlows().setRelease(connections.size());
+        counters.flowEvictions().setRelease(connections.evictions());
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "fulcrum-worker-" + workerId + "-" + port.name();
+    }
+
+    /** Version of the forwarding table the last batch used: lets the control plane see a reload has been taken up. */
+    public long tableVersion()
+    {
+        return tableVersion;
+    }
+
+    public Forwarder forwarder()
+    {
+        return forwarder;
+    }
+}

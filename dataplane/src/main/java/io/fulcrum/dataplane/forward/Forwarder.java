@@ -1,0 +1,269 @@
+package io.fulcrum.dataplane.forward;
+
+import java.lang.foreign.MemorySegment;
+
+import io.fulcrum.dataplane.balance.ForwardingTable;
+import io.fulcrum.dataplane.balance.ServiceTable;
+import io.fulcrum.dataplane.flow.ConnectionTable;
+import io.fulcrum.dataplane.flow.FlowKey;
+import io.fulcrum.dataplane.packet.PacketParser;
+import io.fulcrum.dataplane.packet.ParseResult;
+import io.fulcrum.dataplane.port.PacketBatch;
+import io.fulcrum.dataplane.port.Verdict;
+import io.fulcrum.dataplane.stats.DropReason;
+import io.fulcrum.dataplane.stats.WorkerCounters;
+
+/**
+ * The forwarding decision for one worker, packet by packet: parse, match a service, find the flow's backend (the
+ * connection table, else Maglev), encapsulate for direct server return, and set the frame's verdict. It owns one of
+ * each per-packet helper (parser, flow key, encapsulator) and allocates nothing per packet. Single-threaded.
+ */
+public final class Forwarder
+{
+    private static final int PROTO_TCP = 6;
+    private static final int PROTO_UDP = 17;
+    private static final int TCP_FIN = 0x01;
+    private static final int TCP_RST = 0x04;
+
+    private final PacketParser parser = new PacketParser();
+    private final FlowKey key = new FlowKey();
+    private final Encapsulator encapsulator;
+    private final IcmpReplies icmpReplies = new IcmpReplies();
+    private final ConnectionTable connections;
+    private final WorkerCounters counters;
+    private final int mtu;
+    private final long portMac;
+    private final int[] malformedByCode = new int[ParseResult.COUNT];
+
+    private WorkerCounters.ObjectCounters objects;
+
+    public Forwarder(final EncapsulationSettings settings, final ConnectionTable connections,
+        final WorkerCounters counters, final int mtu, final long portMac)
+    {
+        this.encapsulator = new Encapsulator(settings);
+        this.connections = connections;
+        this.counters = counters;
+        this.mtu = mtu;
+        this.portMac = portMac;
+    }
+
+    /** Decides every frame of the batch against {@code table}; the port acts on the verdicts afterwards. */
+    public void process(final PacketBatch batch, final ForwardingTable table, final long nowMillis)
+    {
+        objects = counters.objects();
+        final MemorySegment memory = batch.memory();
+        for (int i = 0, n = batch.count(); i < n; i++)
+        {
+            forward(batch, i, memory, table, nowMillis);
+        }
+        counters.rxPackets().getAndAddRelease(batch.count());
+    }
+
+    private void forward(
+        final PacketBatch batch, final int i, final MemorySegment memory, final ForwardingTable table, final long now)
+    {
+        final int result = parser.parse(memory, batch.offset(i), batch.length(i));
+        if (result != ParseResult.IP)
+        {
+            if (result == ParseResult.NOT_IP)
+            {
+                pass(batch, i);
+            }
+            else
+            {
+                malformedByCode[result]++;
+                drop(batch, i, DropReason.MALFORMED);
+            }
+            return;
+        }
+
+        final ServiceTable matcher = table.matcher();
+        if (!matcher.isVip(parser.dstHi(), parser.dstLo()))
+        {
+            pass(batch, i); // not ours: the host's own traffic
+            return;
+        }
+
+        final int protocol = parser.protocol();
+        if (parser.isIcmpError())
+        {
+            forwardIcmpError(batch, i, memory, table, now);
+            return;
+        }
+        if (protocol != PROTO_TCP && protocol != PROTO_UDP)
+        {
+            pass(batch, i); // ping to the VIP and the like: the host answers if it owns the address
+            return;
+        }
+
+        if (parser.isFragment())
+        {
+            forwardFragment(batch, i, memory, table);
+            return;
+        }
+
+        final int service = matcher.match(parser.dstHi(), parser.dstLo(), parser.dstPort(), protocol);
+        if (service < 0)
+        {
+            drop(batch, i, DropReason.NO_SERVICE);
+            return;
+        }
+
+        key.set(parser.srcHi(), parser.srcLo(), parser.dstHi(), parser.dstLo(),
+            parser.srcPort(), parser.dstPort(), protocol);
+        final long hash = key.hash();
+        int backend = connections.lookup(key, hash, now);
+        boolean newFlow = false;
+        if (!table.keepsFlows(backend))
+        {
+            backend = table.pick(service, hash);
+            if (backend < 0)
+            {
+                drop(batch, i, DropReason.NO_HEALTHY_BACKEND);
+                return;
+            }
+            connections.insert(key, hash, backend, now);
+            newFlow = true;
+        }
+        if (protocol == PROTO_TCP && (parser.tcpFlags() & (TCP_FIN | TCP_RST)) != 0)
+        {
+            connections.markClosing(key, hash, now);
+        }
+        encapsulate(batch, i, memory, table, service, backend, (int)hash, newFlow);
+    }
+
+    /**
+     * All fragments of a datagram go where its first fragment goes: hashed on the 3-tuple (Maglev, section 3.4),
+     * without the connection table, since only the first fragment carries ports.
+     */
+    private void forwardFragment(
+        final PacketBatch batch, final int i, final MemorySegment memory, final ForwardingTable table)
+    {
+        final ServiceTable matcher = table.matcher();
+        final int protocol = parser.protocol();
+        final int service = parser.isFirstFragment()
+            ? matcher.match(parser.dstHi(), parser.dstLo(), parser.dstPort(), protocol)
+            : matcher.matchFragment(parser.dstHi(), parser.dstLo(), protocol);
+        if (service < 0)
+        {
+            drop(batch, i, parser.isFirstFragment() ? DropReason.NO_SERVICE : DropReason.UNKNOWN_FRAGMENT);
+            return;
+        }
+        key.set(parser.srcHi(), parser.srcLo(), parser.dstHi(), parser.dstLo(), 0, 0, protocol);
+        final long hash = key.hash3();
+        final int backend = table.pick(service, hash);
+        if (backend < 0)
+        {
+            drop(batch, i, DropReason.NO_HEALTHY_BACKEND);
+            return;
+        }
+        encapsulate(batch, i, memory, table, service, backend, (int)hash, false);
+    }
+
+    /**
+     * An ICMP error about a packet a backend sent from the VIP (fragmentation needed on the way to the client, say)
+     * belongs to the backend that owns the quoted flow: look the flow up the way the client's packets arrive.
+     */
+    private void forwardIcmpError(
+        final PacketBatch batch, final int i, final MemorySegment memory, final ForwardingTable table, final long now)
+    {
+        if (!parser.innerValid())
+        {
+            pass(batch, i);
+            return;
+        }
+        final int service = table.matcher().match(
+            parser.innerSrcHi(), parser.innerSrcLo(), parser.innerSrcPort(), parser.innerProtocol());
+        if (service < 0)
+        {
+            pass(batch, i); // about a packet the host itself sent
+            return;
+        }
+        key.set(parser.innerDstHi(), parser.innerDstLo(), parser.innerSrcHi(), parser.innerSrcLo(),
+            parser.innerDstPort(), parser.innerSrcPort(), parser.innerProtocol());
+        final long hash = key.hash();
+        int backend = connections.lookup(key, hash, now);
+        if (!table.keepsFlows(backend))
+        {
+            backend = table.pick(service, hash);
+            if (backend < 0)
+            {
+                drop(batch, i, DropReason.NO_HEALTHY_BACKEND);
+                return;
+            }
+        }
+        encapsulate(batch, i, memory, table, service, backend, (int)hash, false);
+    }
+
+    private void encapsulate(final PacketBatch batch, final int i, final MemorySegment memory,
+        final ForwardingTable table, final int service, final int backend, final int flowHash, final boolean newFlow)
+    {
+        final int encapsulation = table.encapsulation(service);
+        final long backendHi = table.backendHi(backend);
+        final long backendLo = table.backendLo(backend);
+        final boolean outerV6 = !io.fulcrum.dataplane.packet.IpAddresses.isV4(backendHi, backendLo);
+        final int innerLength = parser.ipPacketLength();
+        if (innerLength + Encapsulator.overhead(encapsulation, outerV6) > mtu)
+        {
+            tooBig(batch, i, memory, encapsulation, outerV6);
+            return;
+        }
+        final long slotStart = batch.slotStart(i);
+        final long offset = encapsulator.encapsulate(memory, slotStart, parser, encapsulation,
+            backendHi, backendLo, table.backendMac(backend), portMac, flowHash);
+        if (offset < 0)
+        {
+            drop(batch, i, DropReason.NO_HEADROOM);
+            return;
+        }
+        batch.set(i, offset, encapsulator.lastLength(), Verdict.TRANSMIT);
+        counters.txPackets().incrementRelease();
+        objects.forwarded(table.serviceId(service), backend, innerLength, newFlow);
+    }
+
+    /**
+     * RFC 1191 / RFC 8201: the client must learn the smaller path MTU rather than see its packets vanish. IPv4
+     * packets that allow fragmentation are dropped too: fragmenting the outer packet is not done here.
+     */
+    private void tooBig(final PacketBatch batch, final int i, final MemorySegment memory, final int encapsulation,
+        final boolean outerV6)
+    {
+        if (parser.dontFragment())
+        {
+            final int reducedMtu = mtu - Encapsulator.overhead(encapsulation, outerV6);
+            final long offset = icmpReplies.packetTooBig(
+                memory, batch.slotStart(i), batch.frameSize(), parser, reducedMtu, portMac);
+            if (offset >= 0)
+            {
+                batch.set(i, offset, icmpReplies.lastLength(), Verdict.TRANSMIT);
+                counters.drop(DropReason.TOO_BIG).incrementRelease();
+                counters.icmpTooBigSent().incrementRelease();
+                return;
+            }
+        }
+        drop(batch, i, DropReason.TOO_BIG);
+    }
+
+    private void pass(final PacketBatch batch, final int i)
+    {
+        batch.verdict(i, Verdict.PASS);
+        counters.passPackets().incrementRelease();
+    }
+
+    private void drop(final PacketBatch batch, final int i, final int reason)
+    {
+        batch.verdict(i, Verdict.DROP);
+        counters.drop(reason).incrementRelease();
+    }
+
+    /** Malformed frames seen, by the parser's result code: for diagnostics and tests, not per-packet readers. */
+    public int malformed(final int parseResult)
+    {
+        return malformedByCode[parseResult];
+    }
+
+    public ConnectionTable connections()
+    {
+        return connections;
+    }
+}
