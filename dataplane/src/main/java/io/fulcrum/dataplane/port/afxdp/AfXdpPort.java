@@ -36,6 +36,8 @@ public final class AfXdpPort implements Port
     private static final int MAP_PRIVATE_ANONYMOUS_POPULATE = 0x02 | 0x20 | 0x8000;
     private static final int EPERM = 1;
     private static final int ENOPROTOOPT = 92;
+    private static final int EBUSY = 16;
+    private static final long BIND_BUSY_RETRY_NANOS = 2_000_000_000L;
     private static final int BUSY_POLL_MICROSECONDS = 20;
     private static final int BUSY_POLL_BUDGET = 64;
 
@@ -182,7 +184,7 @@ public final class AfXdpPort implements Port
                 | (settings.needWakeup() ? XdpSockets.XDP_USE_NEED_WAKEUP : 0)));
             address.set(ValueLayout.JAVA_INT, XdpSockets.SXDP_IFINDEX, ifIndex);
             address.set(ValueLayout.JAVA_INT, XdpSockets.SXDP_QUEUE_ID, settings.queueId());
-            Libc.bind(fd, address);
+            bindRetryingWhileBusy(address);
 
             final MemorySegment options = setup.allocate(XdpSockets.XDP_OPTIONS_LAYOUT);
             Libc.getsockopt(fd, XdpSockets.SOL_XDP, XdpSockets.XDP_OPTIONS, options, "XDP_OPTIONS");
@@ -204,6 +206,40 @@ public final class AfXdpPort implements Port
         }
         LOG.log(System.Logger.Level.INFO, "AF_XDP socket on {0} queue {1}: {2} mode, {3} frames of {4} bytes",
             name, settings.queueId(), zeroCopy ? "zero-copy" : "copy", frames, frameSize);
+    }
+
+    /**
+     * bind(2), retried for a while on EBUSY: a socket closed on the same queue a moment ago still holds it, because
+     * AF_XDP sockets are freed after an RCU grace period and the buffer pool leaves the queue from a workqueue
+     * (net/xdp/xsk.c SOCK_RCU_FREE, xsk_buff_pool.c xp_release_deferred). Seen here as EBUSY on a quick reopen.
+     */
+    private void bindRetryingWhileBusy(final MemorySegment address)
+    {
+        final long deadline = System.nanoTime() + BIND_BUSY_RETRY_NANOS;
+        while (true)
+        {
+            try
+            {
+                Libc.bind(fd, address);
+                return;
+            }
+            catch (final NativeException e)
+            {
+                if (e.errno() != EBUSY || System.nanoTime() > deadline)
+                {
+                    throw e;
+                }
+            }
+            try
+            {
+                Thread.sleep(5);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the queue was busy", e);
+            }
+        }
     }
 
     private void enableBusyPoll()

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -201,6 +202,8 @@ class AfXdpPortTest
 
             final DatagramPacket in = new DatagramPacket(new byte[100], 100);
             sink.receive(in);
+            assertFalse(netns.exec(cl, "ip", "link", "show", "dev", CL_IF).contains("xdp"),
+                "copy-mode TX goes out through the skb path: the peer needs no XDP program");
             assertEquals("reply", new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII));
             assertEquals(vip4, in.getAddress());
 
@@ -210,6 +213,119 @@ class AfXdpPortTest
                 rig.port.poll();
             }
             assertEquals(freeBefore + 1, rig.port.freeFrames(), "the sent frame came back on the completion ring");
+        }
+    }
+
+    @Test
+    void aVethBindsInCopyModeEvenWhenZeroCopyIsAllowed() throws Exception
+    {
+        try (Rig rig = openRig())
+        {
+            assertTrue(rig.port.settings().zeroCopy());
+            assertFalse(rig.port.zeroCopy(), "veth has no XSK zero-copy support: the kernel fell back to copy");
+            assertEquals(1500, rig.port.mtu());
+            assertEquals(lbMac, rig.port.macAddress());
+        }
+    }
+
+    @Test
+    void genericXdpSteersLikeNativeXdp() throws Exception
+    {
+        try (Rig rig = openRig(XdpProgram.MODE_SKB, UnaryOperator.identity()))
+        {
+            rig.program.addVip(vip6);
+            final byte[] frame = TestFrames.udp(lbMac, clMac, -1, cl6, vip6, 1, 80, payload("generic"));
+            sendFromClient(frame);
+            final List<byte[]> received = receive(rig.port, 1);
+            assertEquals(1, received.size());
+            assertArrayEquals(frame, received.getFirst());
+        }
+    }
+
+    @Test
+    void aHundredFramesTransmittedInOneBatchAllArriveWithAndWithoutNeedWakeup() throws Exception
+    {
+        transmitHundredFrames(UnaryOperator.identity());
+        transmitHundredFrames(settings -> settings.withNeedWakeup(false).withBusyPoll(true));
+    }
+
+    private void transmitHundredFrames(final UnaryOperator<AfXdpSettings> tweak) throws Exception
+    {
+        try (Rig rig = openRig(XdpProgram.MODE_DRIVER, tweak);
+             DatagramSocket sink = NetworkNamespace.runIn(cl, () -> new DatagramSocket(
+                 new InetSocketAddress(cl4, 9000))))
+        {
+            sink.setSoTimeout(3000);
+            rig.program.addVip(vip4);
+            final byte[][] requests = new byte[100][];
+            for (int i = 0; i < requests.length; i++)
+            {
+                requests[i] = TestFrames.udp(lbMac, clMac, -1, cl4, vip4, 7000 + i, 80, payload("request"));
+            }
+            sendFromClient(requests);
+            // gather all hundred frames into one batch, then transmit them with a single complete()
+            final PacketBatch all = new PacketBatch(128);
+            all.reset(rig.port.memory(), AfXdpSettings.DEFAULT_FRAME_SIZE);
+            final PacketBatch step = new PacketBatch(128);
+            final long deadline = System.nanoTime() + WAIT_NANOS;
+            while (all.count() < requests.length && System.nanoTime() < deadline)
+            {
+                final int count = rig.port.receive(step);
+                for (int i = 0; i < count; i++)
+                {
+                    all.add(step.offset(i), step.length(i));
+                }
+            }
+            assertEquals(requests.length, all.count(), "requests received");
+            for (int i = 0; i < all.count(); i++)
+            {
+                final byte[] reply = TestFrames.udp(clMac, lbMac, -1, vip4, cl4, 80, 9000, payload("reply " + i));
+                MemorySegment.copy(reply, 0, all.memory(), ValueLayout.JAVA_BYTE, all.offset(i), reply.length);
+                all.set(i, all.offset(i), reply.length, Verdict.TRANSMIT);
+            }
+            rig.port.complete(all);
+            assertEquals(requests.length, rig.port.tx());
+
+            final DatagramPacket in = new DatagramPacket(new byte[100], 100);
+            final boolean[] seen = new boolean[requests.length];
+            for (int i = 0; i < requests.length; i++)
+            {
+                // copy mode sends at most 32 frames per sendto: poll() must keep kicking until the ring is empty
+                final long pollDeadline = System.nanoTime() + 5_000_000L;
+                while (System.nanoTime() < pollDeadline)
+                {
+                    rig.port.poll();
+                }
+                sink.receive(in);
+                final String text = new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII);
+                seen[Integer.parseInt(text.substring("reply ".length()))] = true;
+            }
+            for (int i = 0; i < seen.length; i++)
+            {
+                assertTrue(seen[i], "reply " + i + " arrived");
+            }
+        }
+    }
+
+    @Test
+    void aPassProgramOnThePeerLetsEverythingThroughAndDetachesOnClose() throws Exception
+    {
+        try (DatagramSocket server = NetworkNamespace.runIn(lb, () -> new DatagramSocket(
+                 new InetSocketAddress(lb4, 9100)));
+             DatagramSocket client = NetworkNamespace.runIn(cl, () -> new DatagramSocket()))
+        {
+            final XdpPassProgram pass = NetworkNamespace.runIn(cl,
+                () -> XdpPassProgram.attach(CL_IF, XdpProgram.MODE_DRIVER));
+            assertTrue(netns.exec(cl, "ip", "link", "show", "dev", CL_IF).contains("xdp"));
+            server.setSoTimeout(3000);
+            final byte[] hello = payload("through the pass program");
+            client.send(new DatagramPacket(hello, hello.length, lb4, 9100));
+            final DatagramPacket in = new DatagramPacket(new byte[100], 100);
+            server.receive(in);
+            assertEquals(hello.length, in.getLength());
+            pass.close();
+            pass.close();
+            assertFalse(netns.exec(cl, "ip", "link", "show", "dev", CL_IF).contains("xdp"));
         }
     }
 
@@ -312,17 +428,27 @@ class AfXdpPortTest
 
     private Rig openRig() throws Exception
     {
-        return NetworkNamespace.runIn(lb, () -> openRigHere(LB_IF));
+        return openRig(XdpProgram.MODE_DRIVER, UnaryOperator.identity());
     }
 
-    /** Attaches the program in native mode and opens a copy-mode port on queue 0, in the current namespace. */
+    private Rig openRig(final int mode, final UnaryOperator<AfXdpSettings> tweak) throws Exception
+    {
+        return NetworkNamespace.runIn(lb, () -> openRigHere(LB_IF, mode, tweak));
+    }
+
     static Rig openRigHere(final String ifName)
     {
-        final XdpProgram program = XdpProgram.attach(ifName, XdpProgram.MODE_DRIVER);
+        return openRigHere(ifName, XdpProgram.MODE_DRIVER, UnaryOperator.identity());
+    }
+
+    /** Attaches the program and opens a port on queue 0 (defaults, 1024 frames), in the current namespace. */
+    static Rig openRigHere(final String ifName, final int mode, final UnaryOperator<AfXdpSettings> tweak)
+    {
+        final XdpProgram program = XdpProgram.attach(ifName, mode);
         try
         {
-            return new Rig(program, AfXdpPort.open(AfXdpSettings.defaults(ifName).withProgram(program)
-                .withFrames(1024, 512)));
+            return new Rig(program, AfXdpPort.open(tweak.apply(AfXdpSettings.defaults(ifName).withProgram(program)
+                .withFrames(1024, 512))));
         }
         catch (final RuntimeException e)
         {
