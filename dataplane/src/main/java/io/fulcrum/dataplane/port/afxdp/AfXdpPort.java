@@ -504,6 +504,25 @@ public final class AfXdpPort implements Port
         return wakeups;
     }
 
+    /** The kernel's own counters for this socket (XDP_STATISTICS): drops it saw that this port could not. */
+    public XdpStatistics kernelStatistics()
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment stats = call.allocate(XdpSockets.XDP_STATISTICS_LAYOUT);
+            Libc.getsockopt(fd, XdpSockets.SOL_XDP, XdpSockets.XDP_STATISTICS, stats, "XDP_STATISTICS");
+            return new XdpStatistics(stats.get(ValueLayout.JAVA_LONG, 0), stats.get(ValueLayout.JAVA_LONG, 8),
+                stats.get(ValueLayout.JAVA_LONG, 16), stats.get(ValueLayout.JAVA_LONG, 24),
+                stats.get(ValueLayout.JAVA_LONG, 32), stats.get(ValueLayout.JAVA_LONG, 40));
+        }
+    }
+
+    /** struct xdp_statistics — linux/if_xdp.h. */
+    public record XdpStatistics(long rxDropped, long rxInvalidDescs, long txInvalidDescs, long rxRingFull,
+        long rxFillRingEmptyDescs, long txRingEmptyDescs)
+    {
+    }
+
     /** Leaves the XSKMAP, closes the socket, unmaps the rings and frees the UMEM. Idempotent. */
     @Override
     public void close()
