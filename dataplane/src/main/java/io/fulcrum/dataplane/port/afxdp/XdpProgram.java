@@ -23,6 +23,7 @@ import java.net.InetAddress;
 
 import io.fulcrum.dataplane.sys.Bpf;
 import io.fulcrum.dataplane.sys.Libc;
+import io.fulcrum.dataplane.sys.NativeException;
 
 /**
  * The XDP program that steers VIP traffic into Fulcrum's AF_XDP sockets and leaves everything else to the kernel.
@@ -85,8 +86,24 @@ public final class XdpProgram implements AutoCloseable
         this.instructionCount = instructionCount;
     }
 
-    /** Creates the maps and loads the program through the verifier, without attaching it anywhere. */
+    /**
+     * Creates the maps and loads the program through the verifier, without attaching it anywhere. Throws
+     * {@link AfXdpUnavailableException} when the kernel or the privileges refuse a bpf(2) call, and
+     * {@link io.fulcrum.dataplane.sys.BpfVerifierException} (with the verifier's log) when the verifier refuses it.
+     */
     public static XdpProgram load()
+    {
+        try
+        {
+            return loadOrThrow();
+        }
+        catch (final NativeException e)
+        {
+            throw new AfXdpUnavailableException("XDP program: " + e.getMessage(), e.errno(), e);
+        }
+    }
+
+    private static XdpProgram loadOrThrow()
     {
         int vips4 = -1;
         int vips6 = -1;
@@ -115,7 +132,9 @@ public final class XdpProgram implements AutoCloseable
 
     /**
      * Loads the program and attaches it to {@code ifName} (in the calling thread's network namespace) in
-     * {@code mode} (MODE_AUTO, MODE_SKB, MODE_DRIVER); {@link #close()} detaches it again.
+     * {@code mode} (MODE_AUTO, MODE_SKB, MODE_DRIVER); {@link #close()} detaches it again. Throws
+     * {@link AfXdpUnavailableException} when the interface does not exist, the driver refuses the mode, or another
+     * program is attached already (EBUSY).
      */
     public static XdpProgram attach(final String ifName, final int mode)
     {
@@ -126,6 +145,11 @@ public final class XdpProgram implements AutoCloseable
             loaded.link = Bpf.linkCreateXdp(loaded.program, loaded.ifIndex, mode);
             loaded.interfaceName = ifName;
             return loaded;
+        }
+        catch (final NativeException e)
+        {
+            loaded.close();
+            throw new AfXdpUnavailableException("XDP program on " + ifName + ": " + e.getMessage(), e.errno(), e);
         }
         catch (final RuntimeException e)
         {

@@ -385,6 +385,22 @@ class AfXdpPortTest
     }
 
     @Test
+    void aSecondProgramOnAnOccupiedInterfaceIsRefusedClearly() throws Exception
+    {
+        try (Rig rig = openRig())
+        {
+            final AfXdpUnavailableException e = assertThrows(AfXdpUnavailableException.class,
+                () -> NetworkNamespace.runIn(lb, () -> XdpProgram.attach(LB_IF, XdpProgram.MODE_DRIVER)));
+            assertTrue(e.getMessage().contains("errno 16"), e.getMessage());
+            assertTrue(rig.program.attached());
+            assertTrue(linkShowsXdp(), "the first program stays");
+        }
+        final AfXdpUnavailableException missing = assertThrows(AfXdpUnavailableException.class,
+            () -> NetworkNamespace.runIn(lb, () -> XdpProgram.attach("nosuch0", XdpProgram.MODE_DRIVER)));
+        assertTrue(missing.getMessage().contains("nosuch0"), missing.getMessage());
+    }
+
+    @Test
     void theNextStartAfterASigkillFindsNoStaleProgram() throws Exception
     {
         final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
