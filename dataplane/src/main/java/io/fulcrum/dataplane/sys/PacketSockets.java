@@ -55,6 +55,7 @@ public final class PacketSockets
     public static final int TP_STATUS_KERNEL = 0;
     public static final int TP_STATUS_USER = 1;
     public static final int TP_STATUS_LOSING = 1 << 2;
+    public static final int TP_STATUS_CSUMNOTREADY = 1 << 3;
     public static final int TP_STATUS_VLAN_VALID = 1 << 4;
     public static final int TP_STATUS_BLK_TMO = 1 << 5;
     public static final int TP_STATUS_VLAN_TPID_VALID = 1 << 6;

@@ -80,6 +80,7 @@ public final class AfPacketPort implements Port
     private long rxPackets;
     private long rxBytes;
     private long rxTooLong;
+    private long rxChecksumNotReady;
     private long txPackets;
     private long txRingFull;
     private long txBackpressure;
@@ -274,6 +275,10 @@ public final class AfPacketPort implements Port
                 }
                 batch.add(offset, copied);
                 received++;
+                if ((status & TP_STATUS_CSUMNOTREADY) != 0)
+                {
+                    rxChecksumNotReady++;
+                }
                 rxBytes += copied;
             }
             rxNextFrame = frame + Integer.toUnsignedLong(ring.get(RING_U32, frame + TP3_NEXT_OFFSET));
@@ -458,10 +463,23 @@ public final class AfPacketPort implements Port
         return rxBytes;
     }
 
-    /** Frames skipped because they do not fit a slot (or were truncated by the ring). */
+    /**
+     * Frames skipped because they do not fit a slot (or were truncated by the ring). GRO or LRO on the interface
+     * merges frames into packets of up to 64 KiB that land here: turn them off ({@code ethtool -K IF gro off lro off}).
+     */
     public long rxTooLong()
     {
         return rxTooLong;
+    }
+
+    /**
+     * Frames whose transport checksum the kernel had not filled in yet (TP_STATUS_CSUMNOTREADY): sent by a local
+     * stack with checksum offload, typically over a veth. Forwarded as they are, they arrive with a bad checksum;
+     * turn TX checksum offload off on the sending side ({@code ethtool -K IF tx off}).
+     */
+    public long rxChecksumNotReady()
+    {
+        return rxChecksumNotReady;
     }
 
     /** Frames the kernel dropped because the RX ring was full (PACKET_STATISTICS tp_drops); a system call. */

@@ -89,6 +89,33 @@ class AfPacketPortTest
         }
     }
 
+    @Test
+    void framesSentPastTheQueueingDisciplineArriveInOrder() throws Exception
+    {
+        try (Netns ns = new Netns())
+        {
+            link(ns);
+            try (AfPacketPort receiver = openIn(a, AfPacketSettings.defaults("va"));
+                 AfPacketPort sender = openIn(b, AfPacketSettings.defaults("vb").withQdiscBypass(true)))
+            {
+                final List<byte[]> sent = new ArrayList<>();
+                for (int i = 0; i < 500; i++)
+                {
+                    sent.add(TestFrames.udp(receiver.macAddress(), 40000, i, 60 + i));
+                }
+                sendAll(sender, sent);
+
+                final List<byte[]> received = receiveTestFrames(receiver, sent.size(), frame -> Verdict.DROP);
+
+                assertEquals(sent.size(), received.size(), "frames received");
+                for (int i = 0; i < sent.size(); i++)
+                {
+                    assertArrayEquals(sent.get(i), received.get(i), "frame " + i);
+                }
+            }
+        }
+    }
+
     /**
      * The kernel never loops a socket's own frames back to it (dev_queue_xmit_nit skips the sending socket), but
      * every other packet socket on the interface sees them as outgoing: the other workers of a fanout group, or a
