@@ -562,7 +562,10 @@ public final class AfPacketPort implements Port
         }
     }
 
-    /** Unmaps the rings and closes the socket (which leaves the fanout group); idempotent. */
+    /**
+     * Unmaps the rings and closes the socket (which leaves the fanout group); idempotent. Call it once the worker
+     * driving the port has stopped: the rings are gone afterwards.
+     */
     @Override
     public void close()
     {
