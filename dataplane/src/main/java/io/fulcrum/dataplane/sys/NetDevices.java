@@ -34,8 +34,40 @@ public final class NetDevices
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
         Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
 
+    private static final int AF_INET = 2;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_CLOEXEC = 0x80000;
+
     private NetDevices()
     {
+    }
+
+    /** The interface's MTU, in the calling thread's network namespace (unlike /sys/class/net). */
+    public static int mtu(final String interfaceName)
+    {
+        final int fd = Libc.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        try
+        {
+            return mtu(fd, interfaceName);
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
+    }
+
+    /** The interface's Ethernet address, in the calling thread's network namespace; 0 if it is not Ethernet. */
+    public static long macAddress(final String interfaceName)
+    {
+        final int fd = Libc.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        try
+        {
+            return macAddress(fd, interfaceName);
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
     }
 
     /** The interface's MTU (SIOCGIFMTU), asked through socket {@code fd}. */

@@ -13,7 +13,7 @@ import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.port.Verdict;
 import io.fulcrum.dataplane.sys.Libc;
 import io.fulcrum.dataplane.sys.NativeException;
-import io.fulcrum.dataplane.sys.NetDevice;
+import io.fulcrum.dataplane.sys.NetDevices;
 import io.fulcrum.dataplane.sys.XdpSockets;
 
 /**
@@ -76,8 +76,8 @@ public final class AfXdpPort implements Port
         this.name = settings.interfaceName();
         this.frameSize = settings.frameSize();
         this.frameMask = frameSize - 1;
-        this.mtu = NetDevice.mtu(name);
-        this.macAddress = NetDevice.macAddress(name);
+        this.mtu = NetDevices.mtu(name);
+        this.macAddress = NetDevices.macAddress(name);
         this.arena = Arena.ofShared();
         this.capture = Libc.errnoSegment(arena);
         this.freeFrames = new long[settings.frameCount()];

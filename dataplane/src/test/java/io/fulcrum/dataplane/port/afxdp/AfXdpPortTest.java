@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fulcrum.dataplane.port.PacketBatch;
 import io.fulcrum.dataplane.port.Verdict;
-import io.fulcrum.dataplane.sys.NetworkNamespace;
+import io.fulcrum.dataplane.sys.Namespaces;
 import io.fulcrum.dataplane.testing.Netns;
 import io.fulcrum.dataplane.testing.SystemRequirements;
 
@@ -113,11 +113,11 @@ class AfXdpPortTest
     void trafficToTheHostsOwnAddressesStillReachesTheKernel() throws Exception
     {
         try (Rig rig = openRig();
-             DatagramSocket server4 = NetworkNamespace.runIn(lb, () -> new DatagramSocket(
+             DatagramSocket server4 = Namespaces.runIn(lb, () -> new DatagramSocket(
                  new InetSocketAddress(lb4, 9100)));
-             DatagramSocket server6 = NetworkNamespace.runIn(lb, () -> new DatagramSocket(
+             DatagramSocket server6 = Namespaces.runIn(lb, () -> new DatagramSocket(
                  new InetSocketAddress(lb6, 9100)));
-             DatagramSocket client = NetworkNamespace.runIn(cl, () -> new DatagramSocket()))
+             DatagramSocket client = Namespaces.runIn(cl, () -> new DatagramSocket()))
         {
             rig.program.addVip(vip4);
             server4.setSoTimeout(3000);
@@ -175,7 +175,7 @@ class AfXdpPortTest
     void aFrameCompletedWithTransmitArrivesAtThePeer() throws Exception
     {
         try (Rig rig = openRig();
-             DatagramSocket sink = NetworkNamespace.runIn(cl, () -> new DatagramSocket(
+             DatagramSocket sink = Namespaces.runIn(cl, () -> new DatagramSocket(
                  new InetSocketAddress(cl4, 9000))))
         {
             sink.setSoTimeout(3000);
@@ -252,7 +252,7 @@ class AfXdpPortTest
     private void transmitHundredFrames(final UnaryOperator<AfXdpSettings> tweak) throws Exception
     {
         try (Rig rig = openRig(XdpProgram.MODE_DRIVER, tweak);
-             DatagramSocket sink = NetworkNamespace.runIn(cl, () -> new DatagramSocket(
+             DatagramSocket sink = Namespaces.runIn(cl, () -> new DatagramSocket(
                  new InetSocketAddress(cl4, 9000))))
         {
             sink.setSoTimeout(3000);
@@ -310,11 +310,11 @@ class AfXdpPortTest
     @Test
     void aPassProgramOnThePeerLetsEverythingThroughAndDetachesOnClose() throws Exception
     {
-        try (DatagramSocket server = NetworkNamespace.runIn(lb, () -> new DatagramSocket(
+        try (DatagramSocket server = Namespaces.runIn(lb, () -> new DatagramSocket(
                  new InetSocketAddress(lb4, 9100)));
-             DatagramSocket client = NetworkNamespace.runIn(cl, () -> new DatagramSocket()))
+             DatagramSocket client = Namespaces.runIn(cl, () -> new DatagramSocket()))
         {
-            final XdpPassProgram pass = NetworkNamespace.runIn(cl,
+            final XdpPassProgram pass = Namespaces.runIn(cl,
                 () -> XdpPassProgram.attach(CL_IF, XdpProgram.MODE_DRIVER));
             assertTrue(netns.exec(cl, "ip", "link", "show", "dev", CL_IF).contains("xdp"));
             server.setSoTimeout(3000);
@@ -378,7 +378,7 @@ class AfXdpPortTest
     void anInterfaceThatDoesNotExistGivesAClearError() throws Exception
     {
         final AfXdpUnavailableException e = assertThrows(AfXdpUnavailableException.class,
-            () -> NetworkNamespace.runIn(lb, () -> AfXdpPort.open(AfXdpSettings.defaults("nosuch0"))));
+            () -> Namespaces.runIn(lb, () -> AfXdpPort.open(AfXdpSettings.defaults("nosuch0"))));
         assertTrue(e.getMessage().contains("nosuch0"), e.getMessage());
         assertTrue(e.getMessage().contains("errno 19"), e.getMessage());
         assertTrue(AfXdpPort.supported(), "root on Linux 6.18 can create AF_XDP sockets");
@@ -390,13 +390,13 @@ class AfXdpPortTest
         try (Rig rig = openRig())
         {
             final AfXdpUnavailableException e = assertThrows(AfXdpUnavailableException.class,
-                () -> NetworkNamespace.runIn(lb, () -> XdpProgram.attach(LB_IF, XdpProgram.MODE_DRIVER)));
+                () -> Namespaces.runIn(lb, () -> XdpProgram.attach(LB_IF, XdpProgram.MODE_DRIVER)));
             assertTrue(e.getMessage().contains("errno 16"), e.getMessage());
             assertTrue(rig.program.attached());
             assertTrue(linkShowsXdp(), "the first program stays");
         }
         final AfXdpUnavailableException missing = assertThrows(AfXdpUnavailableException.class,
-            () -> NetworkNamespace.runIn(lb, () -> XdpProgram.attach("nosuch0", XdpProgram.MODE_DRIVER)));
+            () -> Namespaces.runIn(lb, () -> XdpProgram.attach("nosuch0", XdpProgram.MODE_DRIVER)));
         assertTrue(missing.getMessage().contains("nosuch0"), missing.getMessage());
     }
 
@@ -449,7 +449,7 @@ class AfXdpPortTest
 
     private Rig openRig(final int mode, final UnaryOperator<AfXdpSettings> tweak) throws Exception
     {
-        return NetworkNamespace.runIn(lb, () -> openRigHere(LB_IF, mode, tweak));
+        return Namespaces.runIn(lb, () -> openRigHere(LB_IF, mode, tweak));
     }
 
     static Rig openRigHere(final String ifName)
@@ -475,7 +475,7 @@ class AfXdpPortTest
 
     private void sendFromClient(final byte[]... frames) throws Exception
     {
-        NetworkNamespace.runIn(cl, () ->
+        Namespaces.runIn(cl, () ->
         {
             TestFrames.sendRaw(CL_IF, frames);
             return null;

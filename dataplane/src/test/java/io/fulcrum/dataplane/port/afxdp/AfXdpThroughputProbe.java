@@ -11,7 +11,7 @@ import io.fulcrum.dataplane.port.PacketBatch;
 import io.fulcrum.dataplane.port.Verdict;
 import io.fulcrum.dataplane.sys.Affinity;
 import io.fulcrum.dataplane.sys.Libc;
-import io.fulcrum.dataplane.sys.NetworkNamespace;
+import io.fulcrum.dataplane.sys.Namespaces;
 import io.fulcrum.dataplane.testing.Netns;
 
 /**
@@ -46,7 +46,7 @@ public final class AfXdpThroughputProbe
             final byte[] frame = TestFrames.udp(lbMac, clMac, -1, InetAddress.getByName("10.77.0.2"), vip, 1234, 80,
                 new byte[18]);
 
-            final AfXdpPortTest.Rig rig = NetworkNamespace.runIn(lb, () -> AfXdpPortTest.openRigHere("fxa",
+            final AfXdpPortTest.Rig rig = Namespaces.runIn(lb, () -> AfXdpPortTest.openRigHere("fxa",
                 XdpProgram.MODE_DRIVER, s -> s.withBusyPoll(busyPoll).withFrames(frames, rings)));
             try
             {
@@ -109,7 +109,7 @@ public final class AfXdpThroughputProbe
     private static void generate(final String ns, final byte[] frame, final AtomicBoolean running,
         final AtomicLong sent)
     {
-        NetworkNamespace.enter(ns);
+        Namespaces.enter(ns);
         Affinity.pinCurrentThread(1);
         final int fd = Libc.socket(17, 3, 0);
         try (Arena arena = Arena.ofConfined())

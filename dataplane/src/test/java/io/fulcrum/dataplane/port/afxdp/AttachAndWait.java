@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.fulcrum.dataplane.sys.NetworkNamespace;
+import io.fulcrum.dataplane.sys.Namespaces;
 
 /** A child JVM for the crash test: attaches the program and a port in a namespace, says so, and waits to be killed. */
 public final class AttachAndWait
@@ -19,7 +19,7 @@ public final class AttachAndWait
 
     public static void main(final String[] args) throws Exception
     {
-        final AfXdpPortTest.Rig rig = NetworkNamespace.runIn(args[0], () -> AfXdpPortTest.openRigHere(args[1]));
+        final AfXdpPortTest.Rig rig = Namespaces.runIn(args[0], () -> AfXdpPortTest.openRigHere(args[1]));
         System.out.println(READY + (rig.program().attached() ? "" : " (not attached)"));
         System.out.flush();
         Thread.sleep(60_000);
