@@ -1,14 +1,82 @@
 package io.fulcrum.controlplane.cli;
 
-import picocli.CommandLine.Command;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
-/** {@code fulcrum run}: not built yet; answers with exit code 3 and the issue that brings it. */
-@Command(name = "run", description = "Run the load balancer on live interfaces. (Not available yet.)")
-final class RunCommand extends NotAvailableCommand
+import io.fulcrum.controlplane.config.ConfigException;
+import io.fulcrum.controlplane.config.ConfigLoader;
+import io.fulcrum.controlplane.config.FulcrumConfig;
+import io.fulcrum.controlplane.daemon.Appliance;
+import picocli.CommandLine.Command;
+import sun.misc.Signal;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fulcrum run --config FILE}: the appliance's data plane on live interfaces until SIGTERM or SIGINT, which
+ * stop the workers and release every socket, XDP program and kernel rule it set up.
+ */
+@Command(name = "run", description = "Run the load balancer on the interfaces the configuration names, until "
+    + "SIGTERM or SIGINT; SIGHUP reloads the configuration file.")
+public final class RunCommand implements Callable<Integer>
 {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "Fulcrum configuration (YAML).")
+    private Path config;
+
     @Override
-    String whatIsMissing()
+    public Integer call() throws ConfigException, InterruptedException
     {
-        return "the live data plane is not available yet (issue #3: kernel-bypass packet I/O)";
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        final FulcrumConfig loaded = ConfigLoader.load(config);
+        final String missing = Appliance.missingPrivilege();
+        if (missing != null)
+        {
+            err.println(missing);
+            return ExitCodes.INVALID_INPUT;
+        }
+        final Appliance appliance;
+        try
+        {
+            appliance = Appliance.start(loaded, out);
+        }
+        catch (final RuntimeException e)
+        {
+            err.println("fulcrum run: cannot start: " + e.getMessage());
+            return ExitCodes.INVALID_INPUT;
+        }
+        // SIGHUP: reload the file; a file that fails validation is reported and the running configuration stays.
+        Signal.handle(new Signal("HUP"), signal ->
+        {
+            try
+            {
+                appliance.reload(ConfigLoader.load(config));
+            }
+            catch (final ConfigException e)
+            {
+                err.println("fulcrum run: reload refused, the running configuration stays in force:");
+                e.problems().forEach(err::println);
+                err.flush();
+            }
+            catch (final RuntimeException e)
+            {
+                err.println("fulcrum run: reload failed, the running configuration stays in force: " + e.getMessage());
+                err.flush();
+            }
+        });
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            appliance.close();
+            stopped.countDown();
+        }, "fulcrum-shutdown"));
+        stopped.await();
+        return ExitCodes.OK;
     }
 }

@@ -85,6 +85,8 @@ public final class ConnectionTable implements AutoCloseable
     private final MemorySegment slots;
     private final int capacity;
     private final int mask;
+    /** Above this many occupied slots, insert no longer tries to move neighbours (7/8 of capacity). */
+    private final int relocationLimit;
     private final long tcpEstablishedMillis;
     private final long tcpClosingMillis;
     private final long udpMillis;
@@ -113,6 +115,7 @@ public final class ConnectionTable implements AutoCloseable
         }
         this.capacity = Math.max(WINDOW, roundUp(capacity));
         this.mask = this.capacity - 1;
+        this.relocationLimit = this.capacity - this.capacity / 8;
         this.tcpEstablishedMillis = timeouts.tcpEstablishedMillis();
         this.tcpClosingMillis = timeouts.tcpClosingMillis();
         this.udpMillis = timeouts.udpMillis();
@@ -193,8 +196,10 @@ public final class ConnectionTable implements AutoCloseable
                 stalestBase = base;
             }
         }
-        if (freeBase < 0)
+        if (freeBase < 0 && occupied < relocationLimit)
         {
+            // Moving a neighbour only helps while the table has room; when it is (nearly) full the search would
+            // scan up to SEARCH_LIMIT slots for nothing on every new flow, exactly when new flows flood in.
             freeBase = makeRoom(home, nowMillis);
         }
         final long target;

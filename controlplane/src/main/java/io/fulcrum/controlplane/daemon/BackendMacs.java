@@ -1,0 +1,59 @@
+package io.fulcrum.controlplane.daemon;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.fulcrum.controlplane.config.IpLiterals;
+import io.fulcrum.controlplane.config.MacAddresses;
+import io.fulcrum.dataplane.balance.Backend;
+import io.fulcrum.dataplane.balance.Service;
+import io.fulcrum.dataplane.sys.Rtnetlink;
+
+/**
+ * Fills in each backend's next-hop Ethernet address: the configured one, else the kernel's neighbour entry for the
+ * backend on the data-plane interface (resolved by ARP / neighbour discovery when absent). Backends are on the
+ * appliance's LAN in a one-arm direct-server-return deployment; one that cannot be resolved stays at 00:00:00:00:00:00
+ * and is reported, so the operator sees why its traffic goes nowhere.
+ */
+final class BackendMacs
+{
+    private static final Duration RESOLVE_TIMEOUT = Duration.ofSeconds(3);
+
+    private BackendMacs()
+    {
+    }
+
+    static List<Service> resolve(final List<Service> services, final String interfaceName, final PrintWriter log)
+    {
+        final Map<Integer, Long> resolved = new HashMap<>();
+        final List<Service> result = new ArrayList<>();
+        for (final Service service : services)
+        {
+            final List<Backend> backends = new ArrayList<>();
+            for (final Backend backend : service.backends())
+            {
+                if (backend.mac() != MacAddresses.UNRESOLVED)
+                {
+                    backends.add(backend);
+                    continue;
+                }
+                final long mac = resolved.computeIfAbsent(backend.id(), id ->
+                {
+                    final long found = Rtnetlink.resolve(backend.address(), interfaceName, RESOLVE_TIMEOUT);
+                    log.println("fulcrum run: backend " + IpLiterals.format(backend.address()) + " is at "
+                        + (found == 0 ? "an unknown address (no neighbour answer on " + interfaceName + ")"
+                        : MacAddresses.format(found)));
+                    return found;
+                });
+                backends.add(backend.withMac(mac));
+            }
+            result.add(new Service(service.id(), service.name(), service.vip(), service.port(), service.protocol(),
+                service.encapsulation(), service.maglevSize(), backends));
+        }
+        return result;
+    }
+}
