@@ -381,6 +381,17 @@ public final class Lab
         {
             throw new LabException("cannot remove " + stateDirectory + ": " + e.getMessage(), e);
         }
+        try
+        {
+            if (STATE_ROOT.equals(stateDirectory.getParent()))
+            {
+                Files.deleteIfExists(STATE_ROOT);
+            }
+        }
+        catch (final IOException stillInUse)
+        {
+            // Another lab (another prefix) keeps its state there too.
+        }
     }
 
     /** This lab's namespaces that exist now, judged by their name. */

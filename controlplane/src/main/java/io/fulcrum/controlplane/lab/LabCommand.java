@@ -119,9 +119,15 @@ public final class LabCommand implements Callable<Integer>
                 {
                     throw new LabException("--requests must be between 1 and 10000");
                 }
+                int answered = 0;
                 for (final TrafficResult result : parent.lab().traffic(requests))
                 {
                     System.out.println(result.describe());
+                    answered += result.answered();
+                }
+                if (answered == 0)
+                {
+                    System.out.println("no backend answered through the VIPs: is the balancer running on lb1?");
                 }
                 return 0;
             });
