@@ -34,6 +34,7 @@ public final class Lab
 
     private static final Duration BACKEND_START_LIMIT = Duration.ofSeconds(30);
     private static final Duration STOP_GRACE = Duration.ofSeconds(3);
+    private static final Path NETNS_DIRECTORY = Path.of("/run/netns");
     private static final Pattern MAC = Pattern.compile("\"address\"\\s*:\\s*\"([0-9a-f]{2}(?::[0-9a-f]{2}){5})\"");
     private static final Pattern LLADDR = Pattern.compile("lladdr ([0-9a-f]{2}(?::[0-9a-f]{2}){5})");
 
@@ -89,7 +90,8 @@ public final class Lab
         return stateDirectory.resolve("state");
     }
 
-    private Path logFile(final LabNode node)
+    /** Where the output of the process the lab started for {@code node} goes. */
+    public Path logFile(final LabNode node)
     {
         return stateDirectory.resolve(node.name() + ".log");
     }
@@ -121,6 +123,7 @@ public final class Lab
             placeVips();
             startBackends(state);
             installDecap();
+            awaitLinksUp();
             awaitBackends(state);
             out.printf("lab up in %d ms: %d namespaces, state in %s%n",
                 Duration.between(started, Instant.now()).toMillis(), topology.nodes().size(), stateFile());
@@ -234,20 +237,51 @@ public final class Lab
 
     private void startBackends(final LabState state)
     {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        final String classPath = System.getProperty("java.class.path");
         for (final LabNode backend : topology.backends())
         {
-            final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", backend.namespace(), java,
-                "-Xms8m", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-                "-cp", classPath, LabBackendServer.class.getName(),
-                "--lab", topology.prefix(), "--name", backend.name(), "--port", String.valueOf(LabTopology.HTTP_PORT)));
-            final Process process = Commands.startDetached(command, logFile(backend));
-            state.recordProcess(backend.name(), process.pid());
-            out.printf("started the HTTP server of %s (pid %d, log %s)%n", backend.name(), process.pid(),
-                logFile(backend));
+            final long pid = startProcess(state, backend, javaCommand(
+                List.of("-Xms8m", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"),
+                LabBackendServer.class.getName(),
+                List.of("--lab", topology.prefix(), "--name", backend.name(), "--port",
+                    String.valueOf(LabTopology.HTTP_PORT))));
+            out.printf("started the HTTP server of %s (pid %d, log %s)%n", backend.name(), pid, logFile(backend));
         }
+    }
+
+    /**
+     * A command line that runs {@code mainClass} of this very build (the running java binary and class path:
+     * the fulcrum jar, or the test class path) with the given JVM options and arguments.
+     */
+    public static List<String> javaCommand(final List<String> jvmOptions, final String mainClass,
+        final List<String> arguments)
+    {
+        final String java = ProcessHandle.current().info().command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        final List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(arguments);
+        return command;
+    }
+
+    /**
+     * Starts a long-running command inside {@code node}'s namespace, detached (it outlives this process), its output
+     * in the state directory as {@code NODE.log}, and records its pid under the node's name so that status shows it
+     * and down stops it. One recorded process per node. Returns the pid.
+     */
+    public long startProcess(final LabNode node, final List<String> command)
+    {
+        return startProcess(LabState.load(stateFile(), topology.prefix()), node, command);
+    }
+
+    private long startProcess(final LabState state, final LabNode node, final List<String> command)
+    {
+        final Process process = Commands.startDetached(Commands.inNamespace(node.namespace(), command), logFile(node));
+        state.recordProcess(node.name(), process.pid());
+        return process.pid();
     }
 
     private void installDecap()
@@ -278,8 +312,45 @@ public final class Lab
                 }
                 pause(Duration.ofMillis(50));
             }
+            // Listening is not yet serving: one request from inside the backend (over its loopback) proves it, and
+            // loads the JVM's HTTP classes before the first real client arrives.
+            final Curl.Answer answer = Curl.get(backend.namespace(), Curl.url("127.0.0.1"));
+            if (!answer.ok() || !answer.text().equals(backend.name()))
+            {
+                throw new LabException("the HTTP server of " + backend.name() + " does not answer on its own "
+                    + "loopback: " + answer.text());
+            }
         }
-        out.println("all " + topology.backends().size() + " backend servers listen on port " + LabTopology.HTTP_PORT);
+        out.println("all " + topology.backends().size() + " backend servers answer on port " + LabTopology.HTTP_PORT);
+    }
+
+    /**
+     * Waits until every link the lab set up is operationally up: the kernel applies carrier changes (and IPv6
+     * readiness with them) from its link-watch work, which it may defer by up to a second, and a packet sent before
+     * that can be dropped.
+     */
+    private void awaitLinksUp()
+    {
+        final Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
+        for (final LabNode node : topology.nodes())
+        {
+            while (true)
+            {
+                final String links = Commands.checkIn(node.namespace(), "ip", "-o", "link", "show", "up");
+                final boolean settled = links.lines()
+                    .filter(line -> !line.contains("LOOPBACK") && !line.contains(" ipip") && !line.contains("tnl"))
+                    .allMatch(line -> line.contains("state UP") && !line.contains("qdisc noop"));
+                if (settled)
+                {
+                    break;
+                }
+                if (Instant.now().isAfter(deadline))
+                {
+                    throw new LabException("the links of " + node.name() + " did not come up within 5 s: " + links);
+                }
+                pause(Duration.ofMillis(20));
+            }
+        }
     }
 
     private String logText(final LabNode node)
@@ -327,10 +398,10 @@ public final class Lab
         final LabState state = LabState.load(stateFile(), topology.prefix());
         for (final Map.Entry<String, Long> process : state.processes().entrySet())
         {
-            labProcess(process.getValue()).ifPresent(handle ->
+            labProcess(process.getKey(), process.getValue()).ifPresent(handle ->
             {
                 stop(handle);
-                out.printf("stopped the server of %s (pid %d)%n", process.getKey(), handle.pid());
+                out.printf("stopped the process of %s (pid %d)%n", process.getKey(), handle.pid());
             });
         }
         final Set<String> namespaces = new LinkedHashSet<>(state.namespaces());
@@ -352,7 +423,7 @@ public final class Lab
                 });
             }
             final CommandResult delete = Commands.run(Commands.DEFAULT_LIMIT, List.of("ip", "netns", "delete", ns));
-            if (!delete.succeeded())
+            if (!delete.succeeded() && existingNamespaces().contains(ns))
             {
                 throw new LabException("cannot remove namespace " + ns + ": " + delete.failure());
             }
@@ -426,15 +497,36 @@ public final class Lab
         return pids;
     }
 
-    /** The live process with this pid if it is still a server of this lab (a pid may have been reused since). */
-    private Optional<ProcessHandle> labProcess(final long pid)
+    /**
+     * The live process with this pid if it still runs inside {@code node}'s namespace: a recorded pid may have been
+     * reused by an unrelated process since, which must never be signalled. The check compares the process's network
+     * namespace (/proc/PID/ns/net) with the namespace's file (/run/netns/NAME), by inode; a backend server whose
+     * namespace file is gone is still known by the {@code --lab PREFIX} in its command line.
+     */
+    private Optional<ProcessHandle> labProcess(final String nodeName, final long pid)
     {
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(handle ->
+        final Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (handle.isEmpty())
         {
-            final String commandLine = commandLine(pid);
-            return commandLine.contains(LabBackendServer.class.getName())
-                && commandLine.contains("--lab " + topology.prefix() + " ");
-        });
+            return handle;
+        }
+        try
+        {
+            final Object namespace = Files.getAttribute(NETNS_DIRECTORY.resolve(topology.node(nodeName).namespace()),
+                "unix:ino");
+            final String link = Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "ns", "net")).toString();
+            if (link.equals("net:[" + namespace + "]"))
+            {
+                return handle;
+            }
+        }
+        catch (final IOException | LabException | UnsupportedOperationException e)
+        {
+            // The namespace's file is gone (removed by hand?): a backend server still names its lab, below.
+        }
+        final String commandLine = commandLine(pid);
+        return commandLine.contains(LabBackendServer.class.getName())
+            && commandLine.contains("--lab " + topology.prefix() + " ") ? handle : Optional.empty();
     }
 
     private static String commandLine(final long pid)
@@ -508,12 +600,12 @@ public final class Lab
         return Files.exists(stateFile());
     }
 
-    /** The pid of each backend's server that is alive now, by node name. */
-    public Map<String, Long> liveServers()
+    /** The pid of each process the lab started (backend servers; the balancer) that is alive now, by node name. */
+    public Map<String, Long> liveProcesses()
     {
         final Map<String, Long> live = new LinkedHashMap<>();
         LabState.load(stateFile(), topology.prefix()).processes().forEach((node, pid) ->
-            labProcess(pid).ifPresent(handle -> live.put(node, pid)));
+            labProcess(node, pid).ifPresent(handle -> live.put(node, pid)));
         return live;
     }
 
@@ -528,7 +620,7 @@ public final class Lab
             return "lab '" + topology.prefix() + "' is not up (start it with: sudo ./fulcrum lab up)\n";
         }
         final StringBuilder report = new StringBuilder("lab '" + topology.prefix() + "', state " + stateFile() + "\n");
-        final Map<String, Long> live = liveServers();
+        final Map<String, Long> live = liveProcesses();
         for (final LabNode node : topology.nodes())
         {
             if (!present.contains(node.namespace()))
@@ -546,10 +638,11 @@ public final class Lab
                     report.append("         ").append(line.strip().replaceAll("\\s+", " ")).append('\n');
                 }
             }
-            if (node.isBackend())
+            final Long pid = state.processes().get(node.name());
+            if (node.isBackend() || pid != null)
             {
-                final Long pid = state.processes().get(node.name());
-                report.append("         http server: ").append(pid == null ? "never started"
+                report.append(node.isBackend() ? "         http server: " : "         process: ")
+                    .append(pid == null ? "never started"
                     : live.containsKey(node.name()) ? "pid " + pid + " alive" : "pid " + pid + " NOT running")
                     .append('\n');
             }
@@ -574,7 +667,7 @@ public final class Lab
         {
             final LabState state = LabState.load(stateFile(), topology.prefix());
             final Long pid = state.processes().get(node.name());
-            final Optional<ProcessHandle> handle = pid == null ? Optional.empty() : labProcess(pid);
+            final Optional<ProcessHandle> handle = pid == null ? Optional.empty() : labProcess(node.name(), pid);
             if (handle.isEmpty())
             {
                 return "the HTTP server of " + node.name() + " is not running";

@@ -55,7 +55,8 @@ public final class LabCommand implements Callable<Integer>
         }
         catch (final LabException | IllegalArgumentException e)
         {
-            System.err.println("fulcrum lab: " + e.getMessage());
+            final String message = String.valueOf(e.getMessage());
+            System.err.println(message.startsWith("fulcrum lab") ? message : "fulcrum lab: " + message);
             return 1;
         }
         catch (final Exception e)

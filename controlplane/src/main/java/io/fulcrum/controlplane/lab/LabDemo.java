@@ -40,7 +40,17 @@ public final class LabDemo
             lab.down();
         }
         final FutureTask<Integer> steps = new FutureTask<>(this::steps);
-        final Thread runner = Thread.ofPlatform().name("fulcrum-lab-demo").start(steps);
+        final Thread runner = Thread.ofPlatform().name("fulcrum-lab-demo").unstarted(steps);
+        // Ctrl-C ends the JVM without running the finally below: stop the steps and take the lab down anyway.
+        final Thread onInterrupt = new Thread(() ->
+        {
+            runner.interrupt();
+            joinQuietly(runner);
+            out.println("interrupted: taking the lab down");
+            lab.down();
+        }, "fulcrum-lab-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        runner.start();
         try
         {
             return await(steps);
@@ -52,6 +62,7 @@ public final class LabDemo
             out.println();
             out.println("== taking the lab down");
             lab.down();
+            removeHook(onInterrupt);
             out.printf("demo finished in %.1f s%n", Duration.between(started, Instant.now()).toMillis() / 1000.0);
         }
     }
@@ -141,6 +152,18 @@ public final class LabDemo
             out.println("  " + e.getMessage());
         }
         return good == answers.size() && vipsOnLb1 ? 0 : 1;
+    }
+
+    private static void removeHook(final Thread hook)
+    {
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        catch (final IllegalStateException shuttingDown)
+        {
+            // The JVM is already exiting and the hook runs: it finds nothing left to remove.
+        }
     }
 
     private static void joinQuietly(final Thread thread)

@@ -46,7 +46,7 @@ final class LabDownTest
     {
         final Lab lab = lab(DecapHook.NOT_INSTALLED);
         lab.up();
-        final Collection<Long> servers = List.copyOf(lab.liveServers().values());
+        final Collection<Long> servers = List.copyOf(lab.liveProcesses().values());
         assertEquals(3, servers.size());
 
         lab.down();
@@ -77,7 +77,7 @@ final class LabDownTest
         {
             // By now every namespace and link exists and the backends' servers have been started.
             madeBeforeFailure.addAll(holder[0].existingNamespaces());
-            serversBeforeFailure.addAll(holder[0].liveServers().values());
+            serversBeforeFailure.addAll(holder[0].liveProcesses().values());
             throw new LabException("simulated failure while installing decapsulation on " + backend.name());
         });
         holder[0] = lab;
@@ -97,7 +97,7 @@ final class LabDownTest
     {
         final Lab lab = lab(DecapHook.NOT_INSTALLED);
         lab.up();
-        final Collection<Long> servers = List.copyOf(lab.liveServers().values());
+        final Collection<Long> servers = List.copyOf(lab.liveProcesses().values());
         assertTrue(lab.stateFile().toFile().delete());
 
         lab.down();
@@ -113,7 +113,7 @@ final class LabDownTest
         lab.up();
         final LabException refusal = assertThrows(LabException.class, lab::up);
         assertTrue(refusal.getMessage().contains("already up"), refusal.getMessage());
-        assertEquals(3, lab.liveServers().size());
+        assertEquals(3, lab.liveProcesses().size());
     }
 
     private static void assertNoneAlive(final Collection<Long> pids)

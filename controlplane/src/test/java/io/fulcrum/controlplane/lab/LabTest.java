@@ -47,7 +47,7 @@ final class LabTest
     {
         final List<String> expected = lab.topology().nodes().stream().map(LabNode::namespace).sorted().toList();
         assertEquals(expected, lab.existingNamespaces().stream().sorted().toList());
-        assertEquals(List.of("be1", "be2", "be3"), lab.liveServers().keySet().stream().sorted().toList());
+        assertEquals(List.of("be1", "be2", "be3"), lab.liveProcesses().keySet().stream().sorted().toList());
     }
 
     @Test
@@ -105,11 +105,11 @@ final class LabTest
     @Order(6)
     void killStopsOneBackendsServerAndLeavesTheOthersAnswering()
     {
-        final long be2 = lab.liveServers().get("be2");
+        final long be2 = lab.liveProcesses().get("be2");
         lab.kill("be2", false);
 
         assertFalse(ProcessHandle.of(be2).map(ProcessHandle::isAlive).orElse(false));
-        assertEquals(List.of("be1", "be3"), lab.liveServers().keySet().stream().sorted().toList());
+        assertEquals(List.of("be1", "be3"), lab.liveProcesses().keySet().stream().sorted().toList());
         final String client = lab.topology().client().namespace();
         assertFalse(Curl.get(client, Curl.url(lab.topology().node("be2").lan4())).ok());
         assertEquals("be1", Curl.get(client, Curl.url(lab.topology().node("be1").lan4())).text());
