@@ -682,11 +682,17 @@ public final class Lab
     /** {@code requests} requests from the client to each VIP (IPv4 then IPv6), counted by the backend that answered. */
     public List<TrafficResult> traffic(final int requests)
     {
+        return traffic(requests, List.of(LabTopology.VIP4, LabTopology.VIP6));
+    }
+
+    /** {@code requests} new connections from the client to each of {@code addresses}, counted by who answered. */
+    public List<TrafficResult> traffic(final int requests, final List<String> addresses)
+    {
         checkPrerequisites();
         final List<TrafficResult> results = new ArrayList<>();
-        for (final String vip : List.of(LabTopology.VIP4, LabTopology.VIP6))
+        for (final String address : addresses)
         {
-            final String url = Curl.url(vip);
+            final String url = Curl.url(address);
             final Map<String, Integer> answers = new LinkedHashMap<>();
             final Map<String, Integer> failures = new LinkedHashMap<>();
             for (int i = 0; i < requests; i++)

@@ -103,6 +103,21 @@ final class LabTest
 
     @Test
     @Order(6)
+    void trafficCountsEachAnswerByTheBackendThatGaveIt()
+    {
+        final LabNode be1 = lab.topology().node("be1");
+        final List<TrafficResult> results = lab.traffic(3, List.of(be1.lan4(), be1.lan6()));
+
+        assertEquals(2, results.size());
+        for (final TrafficResult result : results)
+        {
+            assertEquals(Map.of("be1", 3), result.answers(), result.describe());
+            assertEquals(Map.of(), result.failures(), result.describe());
+        }
+    }
+
+    @Test
+    @Order(7)
     void killStopsOneBackendsServerAndLeavesTheOthersAnswering()
     {
         final long be2 = lab.liveProcesses().get("be2");
@@ -113,5 +128,18 @@ final class LabTest
         final String client = lab.topology().client().namespace();
         assertFalse(Curl.get(client, Curl.url(lab.topology().node("be2").lan4())).ok());
         assertEquals("be1", Curl.get(client, Curl.url(lab.topology().node("be1").lan4())).text());
+    }
+
+    @Test
+    @Order(8)
+    void killWithLinkTakesABackendsLanPortDown()
+    {
+        final LabNode be3 = lab.topology().node("be3");
+        lab.kill("be3", true);
+
+        final String link = Commands.checkIn(be3.namespace(), "ip", "-o", "link", "show", be3.lanInterface());
+        assertTrue(link.contains("state DOWN"), link);
+        assertFalse(Curl.get(lab.topology().client().namespace(), Curl.url(be3.lan4())).ok());
+        assertTrue(lab.liveProcesses().containsKey("be3"), "the server itself still runs");
     }
 }
