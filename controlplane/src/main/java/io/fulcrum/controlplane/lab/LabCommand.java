@@ -21,6 +21,20 @@ import picocli.CommandLine.ParentCommand;
         LabCommand.Down.class, LabCommand.Config.class, LabCommand.Backend.class})
 public final class LabCommand implements Callable<Integer>
 {
+    private final DecapHook decapHook;
+
+    /** The lab command with no XDP decap yet ({@link DecapHook#NOT_INSTALLED}). */
+    public LabCommand()
+    {
+        this(DecapHook.NOT_INSTALLED);
+    }
+
+    /** The lab command whose backends decapsulate with {@code decapHook} where the kernel has no ipip. */
+    public LabCommand(final DecapHook decapHook)
+    {
+        this.decapHook = decapHook;
+    }
+
     @Option(names = "--prefix", defaultValue = LabTopology.DEFAULT_PREFIX,
         description = "Name prefix of the lab's namespaces (default: ${DEFAULT-VALUE}, giving fl-client, fl-lb1, ...).")
     String prefix;
@@ -34,11 +48,11 @@ public final class LabCommand implements Callable<Integer>
         System.exit(new CommandLine(new LabCommand()).execute(args));
     }
 
-    /** The lab these options name; the decap hook is the one the data plane provides, when it does. */
+    /** The lab these options name. */
     Lab lab()
     {
         final Path state = stateDirectory != null ? stateDirectory : Lab.defaultStateDirectory(prefix);
-        return new Lab(new LabTopology(prefix), state, System.out, DecapHook.NOT_INSTALLED);
+        return new Lab(new LabTopology(prefix), state, System.out, decapHook);
     }
 
     @Override
