@@ -1,0 +1,111 @@
+package io.fulcrum.controlplane.lab;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * The lab's backend: an HTTP server that answers every request with its own name ({@code be1\n}), so a client
+ * can count which backend served it. It listens on the wildcard address (dual-stack), so it also answers on the
+ * VIPs that sit on the backend's loopback. Run inside a namespace by the lab as
+ * {@code java -cp CLASSPATH io.fulcrum.controlplane.lab.LabBackendServer --lab PREFIX --name be1 --port 80};
+ * {@code --lab} only marks the process as the lab's, so {@code lab down} can tell it from a reused pid.
+ */
+public final class LabBackendServer implements AutoCloseable
+{
+    /** Printed once the socket is bound: the lab waits for this line in the server's log. */
+    public static final String READY_LINE = "listening";
+
+    private final String name;
+    private final HttpServer server;
+
+    public LabBackendServer(final String name, final int port) throws IOException
+    {
+        this.name = name;
+        this.server = HttpServer.create(new InetSocketAddress(port), 128);
+        final byte[] body = (name + "\n").getBytes(StandardCharsets.UTF_8);
+        server.createContext("/", exchange -> answer(exchange, body));
+    }
+
+    public void start()
+    {
+        server.start();
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port()
+    {
+        return server.getAddress().getPort();
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    private static void answer(final HttpExchange exchange, final byte[] body) throws IOException
+    {
+        try (exchange)
+        {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody())
+            {
+                out.write(body);
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        server.stop(0);
+    }
+
+    /** Serves until the process is told to stop (SIGTERM runs the shutdown hook). */
+    public static void serve(final String name, final int port) throws IOException, InterruptedException
+    {
+        final LabBackendServer backend = new LabBackendServer(name, port);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            backend.close();
+            stopped.countDown();
+        }));
+        backend.start();
+        System.out.println(READY_LINE + " on port " + backend.port() + " as " + name);
+        System.out.flush();
+        stopped.await();
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        String name = null;
+        int port = LabTopology.HTTP_PORT;
+        for (int i = 0; i + 1 < args.length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--name" -> name = args[i + 1];
+                case "--port" -> port = Integer.parseInt(args[i + 1]);
+                case "--lab" ->
+                {
+                    // Only a marker in the command line, see the class comment.
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (name == null || args.length % 2 != 0)
+        {
+            System.err.println("usage: LabBackendServer [--lab PREFIX] --name NAME [--port PORT]");
+            System.exit(2);
+        }
+        serve(name, port);
+    }
+}

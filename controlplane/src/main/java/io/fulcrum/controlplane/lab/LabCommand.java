@@ -1,0 +1,230 @@
+package io.fulcrum.controlplane.lab;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code fulcrum lab}: the virtual lab. Without a subcommand it runs the demo ({@link LabDemo}); the subcommands
+ * drive a lab that stays up between commands. Errors are printed as one line and give exit code 1.
+ */
+@Command(name = "lab", mixinStandardHelpOptions = true,
+    description = {"A virtual network of namespaces on this machine that shows Fulcrum as it is deployed:",
+        "a client behind a router, a server LAN with two balancers (lb1 owns the VIPs) and three backends.",
+        "Without a subcommand: bring the lab up, check it, and take it down again. Needs root."},
+    subcommands = {LabCommand.Up.class, LabCommand.Status.class, LabCommand.Traffic.class, LabCommand.Kill.class,
+        LabCommand.Down.class, LabCommand.Config.class, LabCommand.Backend.class})
+public final class LabCommand implements Callable<Integer>
+{
+    private final DecapHook decapHook;
+
+    /** The lab command with no XDP decap yet ({@link DecapHook#NOT_INSTALLED}). */
+    public LabCommand()
+    {
+        this(DecapHook.NOT_INSTALLED);
+    }
+
+    /** The lab command whose backends decapsulate with {@code decapHook} where the kernel has no ipip. */
+    public LabCommand(final DecapHook decapHook)
+    {
+        this.decapHook = decapHook;
+    }
+
+    @Option(names = "--prefix", defaultValue = LabTopology.DEFAULT_PREFIX,
+        description = "Name prefix of the lab's namespaces (default: ${DEFAULT-VALUE}, giving fl-client, fl-lb1, ...).")
+    String prefix;
+
+    @Option(names = "--state-dir", description = "Where the lab keeps its state and logs (default: /run/fulcrum-lab/PREFIX).")
+    Path stateDirectory;
+
+    /** Runs {@code lab} on its own, until the {@code fulcrum} root command registers it as a subcommand. */
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new LabCommand()).execute(args));
+    }
+
+    /** The lab these options name. */
+    Lab lab()
+    {
+        final Path state = stateDirectory != null ? stateDirectory : Lab.defaultStateDirectory(prefix);
+        return new Lab(new LabTopology(prefix), state, System.out, decapHook);
+    }
+
+    @Override
+    public Integer call()
+    {
+        return guarded(() -> new LabDemo(lab(), System.out).run());
+    }
+
+    static int guarded(final Callable<Integer> action)
+    {
+        try
+        {
+            return action.call();
+        }
+        catch (final LabException | IllegalArgumentException e)
+        {
+            final String message = String.valueOf(e.getMessage());
+            System.err.println(message.startsWith("fulcrum lab") ? message : "fulcrum lab: " + message);
+            return 1;
+        }
+        catch (final Exception e)
+        {
+            System.err.println("fulcrum lab: " + e);
+            return 1;
+        }
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "Build the lab and start the backends' servers.")
+    static final class Up implements Callable<Integer>
+    {
+        @ParentCommand
+        LabCommand parent;
+
+        @Override
+        public Integer call()
+        {
+            return guarded(() ->
+            {
+                parent.lab().up();
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show the lab's namespaces, their addresses and whether each backend's server is alive.")
+    static final class Status implements Callable<Integer>
+    {
+        @ParentCommand
+        LabCommand parent;
+
+        @Override
+        public Integer call()
+        {
+            return guarded(() ->
+            {
+                System.out.print(parent.lab().status());
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "traffic", mixinStandardHelpOptions = true,
+        description = "Send requests from the client to both VIPs and count the answers per backend.")
+    static final class Traffic implements Callable<Integer>
+    {
+        @ParentCommand
+        LabCommand parent;
+
+        @Option(names = {"-n", "--requests"}, defaultValue = "20", description = "Requests per VIP (default: ${DEFAULT-VALUE}).")
+        int requests;
+
+        @Override
+        public Integer call()
+        {
+            return guarded(() ->
+            {
+                if (requests < 1 || requests > 10_000)
+                {
+                    throw new LabException("--requests must be between 1 and 10000");
+                }
+                int answered = 0;
+                for (final TrafficResult result : parent.lab().traffic(requests))
+                {
+                    System.out.println(result.describe());
+                    answered += result.answered();
+                }
+                if (answered == 0)
+                {
+                    System.out.println("no backend answered through the VIPs: is the balancer running on lb1?");
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "kill", mixinStandardHelpOptions = true,
+        description = "Make a node fail: stop a backend's server, or take a node's LAN port down.")
+    static final class Kill implements Callable<Integer>
+    {
+        @ParentCommand
+        LabCommand parent;
+
+        @Parameters(paramLabel = "NODE", description = "be1, be2, be3, lb1, lb2 or router.")
+        String node;
+
+        @Option(names = "--link", description = "For a backend: take its LAN port down instead of stopping its server.")
+        boolean link;
+
+        @Override
+        public Integer call()
+        {
+            return guarded(() ->
+            {
+                System.out.println(parent.lab().kill(node, link));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true,
+        description = "Remove every namespace, link and process the lab made (also after a failed up).")
+    static final class Down implements Callable<Integer>
+    {
+        @ParentCommand
+        LabCommand parent;
+
+        @Override
+        public Integer call()
+        {
+            return guarded(() ->
+            {
+                parent.lab().down();
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "config", mixinStandardHelpOptions = true,
+        description = "Print the Fulcrum config for lb1 (the lab must be up: it reads the backends' MACs).")
+    static final class Config implements Callable<Integer>
+    {
+        @ParentCommand
+        LabCommand parent;
+
+        @Override
+        public Integer call()
+        {
+            return guarded(() ->
+            {
+                Lab.checkPrerequisites();
+                System.out.print(parent.lab().balancerConfig());
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "backend", mixinStandardHelpOptions = true, hidden = true,
+        description = "Run a lab backend's HTTP server in the foreground (the lab starts these itself).")
+    static final class Backend implements Callable<Integer>
+    {
+        @Option(names = "--name", required = true, description = "The name it answers with.")
+        String name;
+
+        @Option(names = "--port", defaultValue = "80", description = "TCP port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            LabBackendServer.serve(name, port);
+            return 0;
+        }
+    }
+}

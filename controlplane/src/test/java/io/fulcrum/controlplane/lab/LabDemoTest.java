@@ -1,0 +1,39 @@
+package io.fulcrum.controlplane.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+final class LabDemoTest
+{
+    @Test
+    void theDemoProvesThePlumbingSaysTheBalancerIsNotThereYetAndLeavesNothingBehind()
+    {
+        LabRequirements.requireLabTools();
+        final Lab lab = LabRequirements.testLab(DecapHook.NOT_INSTALLED);
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final int exit;
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8))
+        {
+            exit = new LabDemo(lab, out).run();
+        }
+        finally
+        {
+            lab.down();
+        }
+        final String output = bytes.toString(StandardCharsets.UTF_8);
+        System.out.print(output);
+
+        assertEquals(0, exit, output);
+        assertTrue(output.contains("6 of 6 requests answered"), output);
+        assertTrue(output.contains(LabTopology.VIP4 + "   -> 02:f1:00:00:00:02 (lb1, as it should)"), output);
+        assertTrue(output.contains("arrives with issue #3"), output);
+        assertEquals(List.of(), lab.existingNamespaces());
+    }
+}
