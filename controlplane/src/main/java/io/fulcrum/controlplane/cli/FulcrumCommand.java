@@ -32,7 +32,7 @@ import java.io.PrintWriter;
         StatCommand.class,
         ConfigCommand.class,
         RunCommand.class,
-        LabCommand.class,
+        io.fulcrum.controlplane.lab.LabCommand.class,
         CtlCommand.class,
         ImageCommand.class,
         UpgradeCommand.class,

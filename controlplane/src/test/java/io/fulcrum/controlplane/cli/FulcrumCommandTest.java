@@ -93,8 +93,6 @@ class FulcrumCommandTest
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "run     | fulcrum run: the live data plane is not available yet (issue #3: kernel-bypass packet I/O)",
-        "lab     | fulcrum lab: the network-namespace lab is not available yet (issue #3: kernel-bypass packet I/O)",
         "ctl     | fulcrum ctl: the control API of the running daemon is not available yet (issue #4: control API)",
         "image   | fulcrum image: building the appliance image is not available yet (issue #7: appliance image)",
         "upgrade | fulcrum upgrade: A/B upgrades are not available yet (issue #7: appliance image)"})
