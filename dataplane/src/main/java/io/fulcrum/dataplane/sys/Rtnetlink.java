@@ -323,7 +323,8 @@ public final class Rtnetlink implements AutoCloseable
      * The MAC address of {@code target} on interface {@code ifName}: from the neighbour table when a usable entry is
      * there; otherwise one UDP datagram to the target's discard port makes the kernel resolve it (ARP, or neighbour
      * discovery for IPv6), and the table is polled until the entry is usable, sending again each second, for at most
-     * {@code timeout}. Empty when the target did not answer in time.
+     * {@code timeout}. Empty when the target did not answer in time. The target must be on-link on {@code ifName}:
+     * for a backend behind a router, resolve the router (the kernel would resolve its gateway, not the target).
      */
     public OptionalLong resolve(final InetAddress target, final String ifName, final Duration timeout)
     {

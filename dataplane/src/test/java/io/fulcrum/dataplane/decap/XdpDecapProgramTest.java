@@ -34,6 +34,7 @@ import io.fulcrum.dataplane.packet.PacketParser;
 import io.fulcrum.dataplane.packet.ParseResult;
 import io.fulcrum.dataplane.packet.Tcp;
 import io.fulcrum.dataplane.port.afxdp.XdpProgram;
+import io.fulcrum.dataplane.sys.NativeException;
 import io.fulcrum.dataplane.sys.NetDevice;
 import io.fulcrum.dataplane.sys.NetworkNamespace;
 import io.fulcrum.dataplane.testing.Netns;
@@ -155,7 +156,9 @@ class XdpDecapProgramTest
     void aMissingInterfaceIsRefused()
     {
         SystemRequirements.requireRoot();
-        assertThrows(RuntimeException.class, () -> XdpDecapProgram.attach("nosuchif0", XdpProgram.MODE_AUTO, GUE_PORT));
+        final NativeException refused = assertThrows(NativeException.class,
+            () -> XdpDecapProgram.attach("nosuchif0", XdpProgram.MODE_AUTO, GUE_PORT));
+        assertEquals(19, refused.errno(), "ENODEV: " + refused.getMessage());
     }
 
     @Test
