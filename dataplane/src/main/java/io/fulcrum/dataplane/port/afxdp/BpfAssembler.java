@@ -48,6 +48,9 @@ public final class BpfAssembler
     private static final int BPF_X = 0x08;
     /* ALU operations */
     private static final int BPF_ADD = 0x00;
+    private static final int BPF_AND = 0x50;
+    private static final int BPF_LSH = 0x60;
+    private static final int BPF_RSH = 0x70;
     private static final int BPF_MOV = 0xb0;
     /* jump operations */
     public static final int BPF_JA = 0x00;
@@ -62,6 +65,7 @@ public final class BpfAssembler
 
     /* helper function ids — enum bpf_func_id */
     public static final int BPF_FUNC_MAP_LOOKUP_ELEM = 1;
+    public static final int BPF_FUNC_XDP_ADJUST_HEAD = 44;
     public static final int BPF_FUNC_REDIRECT_MAP = 51;
 
     private final List<long[]> instructions = new ArrayList<>();
@@ -84,6 +88,30 @@ public final class BpfAssembler
     public BpfAssembler addImm(final int dst, final int imm)
     {
         return emit(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, imm);
+    }
+
+    /** dst += src */
+    public BpfAssembler addReg(final int dst, final int src)
+    {
+        return emit(BPF_ALU64 | BPF_ADD | BPF_X, dst, src, 0, 0);
+    }
+
+    /** dst &= imm (the immediate is sign-extended to 64 bits) */
+    public BpfAssembler andImm(final int dst, final int imm)
+    {
+        return emit(BPF_ALU64 | BPF_AND | BPF_K, dst, 0, 0, imm);
+    }
+
+    /** dst <<= imm */
+    public BpfAssembler lshImm(final int dst, final int imm)
+    {
+        return emit(BPF_ALU64 | BPF_LSH | BPF_K, dst, 0, 0, imm);
+    }
+
+    /** dst >>= imm (logical) */
+    public BpfAssembler rshImm(final int dst, final int imm)
+    {
+        return emit(BPF_ALU64 | BPF_RSH | BPF_K, dst, 0, 0, imm);
     }
 
     /** dst = *(size *)(src + off) */
