@@ -31,28 +31,31 @@ final class BackendMacs
     {
         final Map<Integer, Long> resolved = new HashMap<>();
         final List<Service> result = new ArrayList<>();
-        for (final Service service : services)
+        try (Rtnetlink netlink = Rtnetlink.open())
         {
-            final List<Backend> backends = new ArrayList<>();
-            for (final Backend backend : service.backends())
+            for (final Service service : services)
             {
-                if (backend.mac() != MacAddresses.UNRESOLVED)
+                final List<Backend> backends = new ArrayList<>();
+                for (final Backend backend : service.backends())
                 {
-                    backends.add(backend);
-                    continue;
+                    if (backend.mac() != MacAddresses.UNRESOLVED)
+                    {
+                        backends.add(backend);
+                        continue;
+                    }
+                    final long mac = resolved.computeIfAbsent(backend.id(), id ->
+                    {
+                        final long found = netlink.resolve(backend.address(), interfaceName, RESOLVE_TIMEOUT).orElse(0);
+                        log.println("fulcrum run: backend " + IpLiterals.format(backend.address()) + " is at "
+                            + (found == 0 ? "an unknown address (no neighbour answer on " + interfaceName + ")"
+                            : MacAddresses.format(found)));
+                        return found;
+                    });
+                    backends.add(backend.withMac(mac));
                 }
-                final long mac = resolved.computeIfAbsent(backend.id(), id ->
-                {
-                    final long found = Rtnetlink.resolve(backend.address(), interfaceName, RESOLVE_TIMEOUT);
-                    log.println("fulcrum run: backend " + IpLiterals.format(backend.address()) + " is at "
-                        + (found == 0 ? "an unknown address (no neighbour answer on " + interfaceName + ")"
-                        : MacAddresses.format(found)));
-                    return found;
-                });
-                backends.add(backend.withMac(mac));
+                result.add(new Service(service.id(), service.name(), service.vip(), service.port(), service.protocol(),
+                    service.encapsulation(), service.maglevSize(), backends));
             }
-            result.add(new Service(service.id(), service.name(), service.vip(), service.port(), service.protocol(),
-                service.encapsulation(), service.maglevSize(), backends));
         }
         return result;
     }

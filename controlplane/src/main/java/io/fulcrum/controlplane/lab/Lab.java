@@ -33,6 +33,8 @@ public final class Lab
     public static final Path STATE_ROOT = Path.of("/run/fulcrum-lab");
 
     private static final Duration BACKEND_START_LIMIT = Duration.ofSeconds(30);
+    /** fulcrum run starts in 1 to 3 s (JVM, XDP program, backend MACs); this is the ceiling on a loaded machine. */
+    private static final Duration BALANCER_START_LIMIT = Duration.ofSeconds(60);
     private static final Duration STOP_GRACE = Duration.ofSeconds(3);
     private static final Path NETNS_DIRECTORY = Path.of("/run/netns");
     private static final Pattern MAC = Pattern.compile("\"address\"\\s*:\\s*\"([0-9a-f]{2}(?::[0-9a-f]{2}){5})\"");
@@ -51,11 +53,11 @@ public final class Lab
         this.decap = new BackendDecap(decapHook);
     }
 
-    /** The lab a user gets: prefix {@code fl}, state under /run/fulcrum-lab/fl, no XDP decap yet. */
+    /** The lab a user gets: prefix {@code fl}, state under /run/fulcrum-lab/fl. */
     public static Lab standard(final PrintStream out)
     {
         return new Lab(new LabTopology(LabTopology.DEFAULT_PREFIX), defaultStateDirectory(LabTopology.DEFAULT_PREFIX),
-            out, DecapHook.NOT_INSTALLED);
+            out, DecapHook.XDP_IN_SERVER);
     }
 
     public static Path defaultStateDirectory(final String prefix)
@@ -77,6 +79,10 @@ public final class Lab
         if (!Commands.onPath("sysctl"))
         {
             throw new LabException("fulcrum lab needs the 'sysctl' command: install procps (apt-get install procps)");
+        }
+        if (!Commands.onPath("ethtool"))
+        {
+            throw new LabException("fulcrum lab needs the 'ethtool' command: install ethtool (apt-get install ethtool)");
         }
     }
 
@@ -177,6 +183,10 @@ public final class Lab
         Commands.checkIn(client.namespace(), "ip", "link", "set", LabTopology.CLIENT_INTERFACE, "up");
         Commands.checkIn(router.namespace(), "ip", "link", "set", LabTopology.ROUTER_CLIENT_INTERFACE, "up");
         defaultRoutes(client.namespace(), LabTopology.ROUTER_CLIENT4, LabTopology.ROUTER_CLIENT6);
+        // A veth hands the peer packets whose TCP/UDP checksum is left for hardware that does not exist; routed, they
+        // reach the balancer's raw socket still unsummed, and the backend would drop them after decapsulation.
+        // A real client's NIC fills the checksum in: so does the client here, in software.
+        Commands.checkIn(client.namespace(), "ethtool", "-K", LabTopology.CLIENT_INTERFACE, "tx", "off");
         out.printf("client net: client %s, %s -> router %s, %s (client's default route)%n",
             LabTopology.CLIENT4, LabTopology.CLIENT6, LabTopology.ROUTER_CLIENT4, LabTopology.ROUTER_CLIENT6);
     }
@@ -239,11 +249,17 @@ public final class Lab
     {
         for (final LabNode backend : topology.backends())
         {
+            final List<String> arguments = new ArrayList<>(List.of("--lab", topology.prefix(), "--name",
+                backend.name(), "--port", String.valueOf(LabTopology.HTTP_PORT)));
+            if (!BackendDecap.kernelHasTunnels(backend))
+            {
+                arguments.addAll(List.of("--xdp-decap", backend.lanInterface(), "--local", backend.lan4(),
+                    "--local", backend.lan6()));
+            }
             final long pid = startProcess(state, backend, javaCommand(
-                List.of("-Xms8m", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"),
-                LabBackendServer.class.getName(),
-                List.of("--lab", topology.prefix(), "--name", backend.name(), "--port",
-                    String.valueOf(LabTopology.HTTP_PORT))));
+                List.of("-Xms8m", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                    "--enable-native-access=ALL-UNNAMED"),
+                LabBackendServer.class.getName(), arguments));
             out.printf("started the HTTP server of %s (pid %d, log %s)%n", backend.name(), pid, logFile(backend));
         }
     }
@@ -757,25 +773,36 @@ public final class Lab
     // ---------------------------------------------------------------------------------------------------------
     // the balancer
 
-    /** The Fulcrum config for lb1, with each backend's MAC as read from its namespace now. */
-    public String balancerConfig()
+    /** The config lb1 runs, for the given packet I/O and with the named backends left out of the pools. */
+    public String balancerConfig(final String packetIo, final Set<String> left)
     {
         final Map<String, String> macs = new LinkedHashMap<>();
         for (final LabNode backend : topology.backends())
         {
             macs.put(backend.name(), macOf(backend));
         }
-        return LabBalancerConfig.render(topology, macs);
+        return LabBalancerConfig.render(topology, macs, packetIo, balancerCounters(), left);
     }
 
-    /** Writes {@link #balancerConfig()} into the lab's state directory and returns its path. */
-    public Path writeBalancerConfig()
+    public String balancerConfig()
+    {
+        return balancerConfig("auto", Set.of());
+    }
+
+    /** Where lb1's counters file lives: {@code fulcrum stat --file PATH} reads it. */
+    public Path balancerCounters()
+    {
+        return stateDirectory.resolve("lb1.counters");
+    }
+
+    /** Writes {@link #balancerConfig(String, Set)} into the lab's state directory and returns its path. */
+    public Path writeBalancerConfig(final String packetIo, final Set<String> left)
     {
         final Path file = stateDirectory.resolve("lb1.yaml");
         try
         {
             Files.createDirectories(stateDirectory);
-            Files.writeString(file, balancerConfig(), StandardCharsets.UTF_8);
+            Files.writeString(file, balancerConfig(packetIo, left), StandardCharsets.UTF_8);
         }
         catch (final IOException e)
         {
@@ -784,20 +811,117 @@ public final class Lab
         return file;
     }
 
-    /**
-     * Starts {@code fulcrum run --config FILE} inside lb1 on the config of {@link #writeBalancerConfig()}; it must
-     * record its pid in the state (so {@link #down()} stops it; down also stops any process left in the lab's
-     * namespaces).
-     */
-    public void startBalancer()
+    public Path writeBalancerConfig()
     {
-        throw new UnsupportedOperationException("the balancer step is not available yet: the live data plane "
-            + "(fulcrum run inside " + topology.primaryBalancer().namespace() + ") arrives with issue #3");
+        return writeBalancerConfig("auto", Set.of());
     }
 
+    /**
+     * Starts {@code fulcrum run} inside lb1 on a config written for {@code packetIo}, records its pid (so
+     * {@link #down()} stops it) and waits until it forwards or fails, within {@link #BALANCER_START_LIMIT}.
+     */
+    public void startBalancer(final String packetIo)
+    {
+        final LabNode lb1 = topology.primaryBalancer();
+        final Path config = writeBalancerConfig(packetIo, Set.of());
+        final long pid = startProcess(lb1, javaCommand(List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
+            "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow"),
+            "io.fulcrum.controlplane.cli.FulcrumCommand", List.of("run", "--config", config.toString())));
+        awaitLog(lb1, pid, "fulcrum run: forwarding", BALANCER_START_LIMIT, "fulcrum run on " + lb1.name());
+        out.println("started fulcrum run on " + lb1.name() + " (pid " + pid + ", " + packetIo + ", log "
+            + logFile(lb1) + ")");
+    }
+
+    public void startBalancer()
+    {
+        startBalancer("auto");
+    }
+
+    /**
+     * Takes backends out of lb1's pools (or puts them all back, with an empty set) by rewriting its config and
+     * sending SIGHUP, as an operator would; waits until the balancer has reloaded.
+     */
+    public void reloadBalancer(final Set<String> left)
+    {
+        final LabNode lb1 = topology.primaryBalancer();
+        final Long pid = LabState.load(stateFile(), topology.prefix()).processes().get(lb1.name());
+        if (pid == null)
+        {
+            throw new LabException("fulcrum run is not running on " + lb1.name());
+        }
+        final String mode = packetIoOf(logText(lb1));
+        final long reloadsBefore = count(logText(lb1), "fulcrum run: reloaded");
+        writeBalancerConfig(mode, left);
+        Commands.check("kill", "-HUP", Long.toString(pid));
+        final Instant deadline = Instant.now().plus(BALANCER_START_LIMIT);
+        while (count(logText(lb1), "fulcrum run: reloaded") == reloadsBefore)
+        {
+            if (Instant.now().isAfter(deadline))
+            {
+                throw new LabException("fulcrum run on " + lb1.name() + " did not reload: " + tail(logText(lb1)));
+            }
+            pause(Duration.ofMillis(20));
+        }
+    }
+
+    private static String packetIoOf(final String log)
+    {
+        return log.contains("on af_packet") ? "af_packet" : log.contains("on af_xdp") ? "af_xdp" : "auto";
+    }
+
+    private static long count(final String text, final String line)
+    {
+        return text.lines().filter(l -> l.startsWith(line)).count();
+    }
+
+    /** Stops lb1's balancer with SIGTERM (it detaches its XDP program and closes its sockets) and waits for it. */
     public void stopBalancer()
     {
-        throw new UnsupportedOperationException("the balancer step is not available yet: the live data plane "
-            + "arrives with issue #3");
+        final LabNode lb1 = topology.primaryBalancer();
+        final Long pid = LabState.load(stateFile(), topology.prefix()).processes().get(lb1.name());
+        if (pid == null)
+        {
+            return;
+        }
+        ProcessHandle.of(pid).ifPresent(handle ->
+        {
+            handle.destroy();
+            try
+            {
+                handle.onExit().get(BALANCER_START_LIMIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            }
+            catch (final Exception e)
+            {
+                handle.destroyForcibly();
+            }
+        });
+        out.println("stopped fulcrum run on " + lb1.name());
+    }
+
+    /** Waits for {@code line} in a process's log; fails early, with the log, if the process exits first. */
+    private void awaitLog(final LabNode node, final long pid, final String line, final Duration limit,
+        final String what)
+    {
+        final Instant deadline = Instant.now().plus(limit);
+        while (!logText(node).contains(line))
+        {
+            if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+            {
+                throw new LabException(what + " exited: " + tail(logText(node)));
+            }
+            if (Instant.now().isAfter(deadline))
+            {
+                throw new LabException(what + " did not start within " + limit.toSeconds() + " s: "
+                    + tail(logText(node)));
+            }
+            pause(Duration.ofMillis(50));
+        }
+    }
+
+    private static String tail(final String log)
+    {
+        final String stripped = log.strip();
+        return stripped.length() <= 2000 ? stripped : "..." + stripped.substring(stripped.length() - 2000);
     }
 }

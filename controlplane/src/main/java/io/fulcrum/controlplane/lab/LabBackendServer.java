@@ -1,6 +1,13 @@
 package io.fulcrum.controlplane.lab;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fulcrum.dataplane.decap.XdpDecapProgram;
+import io.fulcrum.dataplane.forward.EncapsulationSettings;
+import io.fulcrum.dataplane.port.afxdp.XdpProgram;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -68,14 +75,34 @@ public final class LabBackendServer implements AutoCloseable
         server.stop(0);
     }
 
-    /** Serves until the process is told to stop (SIGTERM runs the shutdown hook). */
-    public static void serve(final String name, final int port) throws IOException, InterruptedException
+    /**
+     * Serves until the process is told to stop (SIGTERM runs the shutdown hook). With {@code decapInterface}, the
+     * process also holds an XDP decapsulation program on that interface for {@code localAddresses} (the backend's own
+     * addresses, the outer destinations the balancer sends to): a BPF link lives as long as its process.
+     */
+    public static void serve(final String name, final int port, final String decapInterface,
+        final List<InetAddress> localAddresses) throws IOException, InterruptedException
     {
+        final XdpDecapProgram decap = decapInterface == null ? null
+            : XdpDecapProgram.attach(decapInterface, XdpProgram.MODE_AUTO, EncapsulationSettings.DEFAULT_GUE_PORT);
+        if (decap != null)
+        {
+            for (final InetAddress local : localAddresses)
+            {
+                decap.addLocalAddress(local);
+            }
+            System.out.println("decapsulating IPIP, IPv6-in-IPv6 and GUE to " + localAddresses + " with XDP on "
+                + decapInterface);
+        }
         final LabBackendServer backend = new LabBackendServer(name, port);
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             backend.close();
+            if (decap != null)
+            {
+                decap.close();
+            }
             stopped.countDown();
         }));
         backend.start();
@@ -88,12 +115,16 @@ public final class LabBackendServer implements AutoCloseable
     {
         String name = null;
         int port = LabTopology.HTTP_PORT;
+        String decapInterface = null;
+        final List<InetAddress> locals = new ArrayList<>();
         for (int i = 0; i + 1 < args.length; i += 2)
         {
             switch (args[i])
             {
                 case "--name" -> name = args[i + 1];
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
+                case "--xdp-decap" -> decapInterface = args[i + 1];
+                case "--local" -> locals.add(InetAddress.getByName(args[i + 1])); // literals only
                 case "--lab" ->
                 {
                     // Only a marker in the command line, see the class comment.
@@ -103,9 +134,10 @@ public final class LabBackendServer implements AutoCloseable
         }
         if (name == null || args.length % 2 != 0)
         {
-            System.err.println("usage: LabBackendServer [--lab PREFIX] --name NAME [--port PORT]");
+            System.err.println("usage: LabBackendServer [--lab PREFIX] --name NAME [--port PORT] "
+                + "[--xdp-decap INTERFACE --local ADDRESS...]");
             System.exit(2);
         }
-        serve(name, port);
+        serve(name, port, decapInterface, locals);
     }
 }

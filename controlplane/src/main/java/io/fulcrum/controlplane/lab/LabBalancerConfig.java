@@ -1,11 +1,14 @@
 package io.fulcrum.controlplane.lab;
 
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The Fulcrum config that lb1 runs in the lab: one service per VIP on port 80/tcp, forwarded by IPIP (RFC 2003;
- * IPv6-in-IPv6 for the IPv6 VIP) to a pool of the three backends (one per address family), which the balancer reaches directly on the LAN.
- * A plain template in the shape of the config schema; the config module reads it.
+ * IPv6-in-IPv6 for the IPv6 VIP, RFC 2473) to a pool of the three backends (one pool per address family: the outer
+ * header is addressed to the backend's address of the inner packet's family), which lb1 reaches directly on the LAN.
+ * The same schema as every other Fulcrum config; tests load it with the real loader.
  */
 public final class LabBalancerConfig
 {
@@ -13,29 +16,40 @@ public final class LabBalancerConfig
     {
     }
 
-    /** The YAML text, with {@code macs} giving each backend's LAN MAC by node name. */
-    public static String render(final LabTopology topology, final Map<String, String> macs)
+    /**
+     * The YAML text.
+     *
+     * @param macs         each backend's LAN MAC by node name
+     * @param packetIo     {@code auto}, {@code af_xdp} or {@code af_packet}
+     * @param countersFile where lb1's counters go (two appliances in one machine must not share the default)
+     * @param left         backends left out of the pools (taken out by the lab)
+     */
+    public static String render(final LabTopology topology, final Map<String, String> macs, final String packetIo,
+        final Path countersFile, final Set<String> left)
     {
         final LabNode balancer = topology.primaryBalancer();
         final StringBuilder yaml = new StringBuilder();
         yaml.append("# Fulcrum on ").append(balancer.name()).append(" in the lab '").append(topology.prefix())
             .append("' (written by fulcrum lab)\n");
-        yaml.append("dataplane: { interfaces: [").append(balancer.lanInterface())
-            .append("], port: auto, workers: 1, idle: backoff, mtu: 1500 }\n");
+        yaml.append("dataplane:\n");
+        yaml.append("  interfaces: [").append(balancer.lanInterface()).append("]\n");
+        yaml.append("  packet-io: ").append(packetIo).append('\n');
+        yaml.append("  workers: 1\n  idle: backoff\n  mtu: 1500\n");
+        yaml.append("  connection-table: { capacity: 65536 }\n");
+        yaml.append("  counters-file: ").append(countersFile).append('\n');
         yaml.append("services:\n");
         yaml.append("  - { name: web4, vip: ").append(LabTopology.VIP4).append(", port: ").append(LabTopology.HTTP_PORT)
             .append(", protocol: tcp, forwarding: ipip, pool: web4 }\n");
         yaml.append("  - { name: web6, vip: \"").append(LabTopology.VIP6).append("\", port: ")
             .append(LabTopology.HTTP_PORT).append(", protocol: tcp, forwarding: ipip, pool: web6 }\n");
         yaml.append("pools:\n");
-        // One pool per family: the outer header of IPv6-in-IPv6 (RFC 2473) is addressed to the backend's IPv6.
-        pool(yaml, "web4", topology, macs, false);
-        pool(yaml, "web6", topology, macs, true);
+        pool(yaml, "web4", topology, macs, false, left);
+        pool(yaml, "web6", topology, macs, true, left);
         return yaml.toString();
     }
 
     private static void pool(final StringBuilder yaml, final String name, final LabTopology topology,
-        final Map<String, String> macs, final boolean ipv6)
+        final Map<String, String> macs, final boolean ipv6, final Set<String> left)
     {
         yaml.append("  - name: ").append(name).append('\n');
         yaml.append("    backends:\n");
@@ -47,7 +61,8 @@ public final class LabBalancerConfig
                 throw new IllegalArgumentException("no MAC given for " + backend.name());
             }
             final String address = ipv6 ? "\"" + backend.lan6() + "\"" : backend.lan4();
-            yaml.append("      - { address: ").append(address).append(", mac: \"").append(mac)
+            yaml.append(left.contains(backend.name()) ? "    # taken out by the lab: " : "")
+                .append("      - { address: ").append(address).append(", mac: \"").append(mac)
                 .append("\" }   # ").append(backend.name()).append('\n');
         }
     }

@@ -23,10 +23,10 @@ public final class LabCommand implements Callable<Integer>
 {
     private final DecapHook decapHook;
 
-    /** The lab command with no XDP decap yet ({@link DecapHook#NOT_INSTALLED}). */
+    /** The lab command; backends decapsulate with XDP where the kernel has no ipip. */
     public LabCommand()
     {
-        this(DecapHook.NOT_INSTALLED);
+        this(DecapHook.XDP_IN_SERVER);
     }
 
     /** The lab command whose backends decapsulate with {@code decapHook} where the kernel has no ipip. */
@@ -220,10 +220,17 @@ public final class LabCommand implements Callable<Integer>
         @Option(names = "--port", defaultValue = "80", description = "TCP port (default: ${DEFAULT-VALUE}).")
         int port;
 
+        @Option(names = "--xdp-decap", paramLabel = "INTERFACE",
+            description = "Also decapsulate the balancer's packets with XDP on this interface.")
+        String decapInterface;
+
+        @Option(names = "--local", paramLabel = "ADDRESS", description = "An address of this backend (repeatable).")
+        java.util.List<java.net.InetAddress> locals = new java.util.ArrayList<>();
+
         @Override
         public Integer call() throws Exception
         {
-            LabBackendServer.serve(name, port);
+            LabBackendServer.serve(name, port, decapInterface, locals);
             return 0;
         }
     }

@@ -3,63 +3,73 @@ package io.fulcrum.controlplane.lab;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
+import io.fulcrum.controlplane.config.BackendConfig;
+import io.fulcrum.controlplane.config.ConfigLoader;
+import io.fulcrum.controlplane.config.FulcrumConfig;
+import io.fulcrum.controlplane.config.IpLiterals;
+import io.fulcrum.controlplane.config.MacAddresses;
+import io.fulcrum.controlplane.config.PacketIo;
+import io.fulcrum.controlplane.config.ServiceConfig;
+
+/** The lab's config is loaded by the real loader: what lb1 runs is what an operator's file would be. */
 final class LabBalancerConfigTest
 {
     private static final Map<String, String> MACS =
         Map.of("be1", "02:f1:00:00:00:11", "be2", "02:f1:00:00:00:12", "be3", "02:f1:00:00:00:13");
+    private static final Path COUNTERS = Path.of("/run/fulcrum-lab/fl/lb1.counters");
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> parse(final String yaml)
+    private static FulcrumConfig load(final String packetIo, final Set<String> left) throws Exception
     {
-        return (Map<String, Object>)new Load(LoadSettings.builder().build()).loadFromString(yaml);
+        return ConfigLoader.parse(Path.of("lb1.yaml"),
+            LabBalancerConfig.render(new LabTopology("fl"), MACS, packetIo, COUNTERS, left));
     }
 
     @Test
-    void lb1BalancesBothVipsOnPort80OverIpipOnItsLanPort()
+    void lb1BalancesBothVipsOnPort80OverIpipOnItsLanPort() throws Exception
     {
-        final Map<String, Object> config = parse(LabBalancerConfig.render(new LabTopology("fl"), MACS));
-
-        @SuppressWarnings("unchecked")
-        final Map<String, Object> dataplane = (Map<String, Object>)config.get("dataplane");
-        assertEquals(List.of("eth0"), dataplane.get("interfaces"));
-        assertEquals("backoff", dataplane.get("idle"));
-        @SuppressWarnings("unchecked")
-        final List<Map<String, Object>> services = (List<Map<String, Object>>)config.get("services");
-        assertEquals(List.of("10.200.0.100", "fd00:200::100"), services.stream().map(s -> s.get("vip")).toList());
-        for (final Map<String, Object> service : services)
+        final FulcrumConfig config = load("af_packet", Set.of());
+        assertEquals(List.of("eth0"), config.dataplane().interfaces());
+        assertEquals(PacketIo.AF_PACKET, config.dataplane().packetIo());
+        assertEquals(COUNTERS, config.dataplane().countersFile());
+        assertEquals(List.of("10.200.0.100", "fd00:200::100"),
+            config.services().stream().map(s -> IpLiterals.format(s.vip())).toList());
+        for (final ServiceConfig service : config.services())
         {
-            assertEquals(80, service.get("port"));
-            assertEquals("tcp", service.get("protocol"));
-            assertEquals("ipip", service.get("forwarding"));
+            assertEquals(80, service.port());
+            assertEquals("IPIP", service.forwarding().name());
         }
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void eachPoolNamesTheThreeBackendsByAddressAndMac()
+    void eachPoolNamesTheBackendsByAddressAndMacExceptThoseTakenOut() throws Exception
     {
-        final Map<String, Object> config = parse(LabBalancerConfig.render(new LabTopology("fl"), MACS));
-        final List<Map<String, Object>> pools = (List<Map<String, Object>>)config.get("pools");
-
-        final List<Map<String, Object>> web4 = (List<Map<String, Object>>)pools.get(0).get("backends");
-        final List<Map<String, Object>> web6 = (List<Map<String, Object>>)pools.get(1).get("backends");
-        assertEquals(List.of("10.200.0.11", "10.200.0.12", "10.200.0.13"), web4.stream().map(b -> b.get("address")).toList());
-        assertEquals(List.of("fd00:200::11", "fd00:200::12", "fd00:200::13"), web6.stream().map(b -> b.get("address")).toList());
+        final FulcrumConfig all = load("auto", Set.of());
+        assertEquals(List.of("10.200.0.11", "10.200.0.12", "10.200.0.13"), addresses(all, "web4"));
+        assertEquals(List.of("fd00:200::11", "fd00:200::12", "fd00:200::13"), addresses(all, "web6"));
         assertEquals(List.of("02:f1:00:00:00:11", "02:f1:00:00:00:12", "02:f1:00:00:00:13"),
-            web6.stream().map(b -> b.get("mac")).toList());
+            all.pool("web6").orElseThrow().backends().stream().map(b -> MacAddresses.format(b.mac())).toList());
+
+        final FulcrumConfig withoutBe3 = load("auto", Set.of("be3"));
+        assertEquals(List.of("10.200.0.11", "10.200.0.12"), addresses(withoutBe3, "web4"));
+        assertEquals(List.of("fd00:200::11", "fd00:200::12"), addresses(withoutBe3, "web6"));
+    }
+
+    private static List<String> addresses(final FulcrumConfig config, final String pool)
+    {
+        return config.pool(pool).orElseThrow().backends().stream().map(BackendConfig::address).map(IpLiterals::format).toList();
     }
 
     @Test
     void aBackendWithoutAMacIsRefused()
     {
-        assertThrows(IllegalArgumentException.class,
-            () -> LabBalancerConfig.render(new LabTopology("fl"), Map.of("be1", "02:f1:00:00:00:11")));
+        assertThrows(IllegalArgumentException.class, () -> LabBalancerConfig.render(new LabTopology("fl"),
+            Map.of("be1", "02:f1:00:00:00:11"), "auto", COUNTERS, Set.of()));
     }
 }

@@ -16,7 +16,7 @@ final class LabDemoTest
     void theDemoProvesThePlumbingSaysTheBalancerIsNotThereYetAndLeavesNothingBehind()
     {
         LabRequirements.requireLabTools();
-        final Lab lab = LabRequirements.testLab(DecapHook.NOT_INSTALLED);
+        final Lab lab = LabRequirements.testLab(DecapHook.XDP_IN_SERVER);
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final int exit;
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8))

@@ -44,7 +44,7 @@ final class LabDownTest
     @Test
     void downLeavesNoNamespaceNoProcessAndNoState()
     {
-        final Lab lab = lab(DecapHook.NOT_INSTALLED);
+        final Lab lab = lab(DecapHook.XDP_IN_SERVER);
         lab.up();
         final Collection<Long> servers = List.copyOf(lab.liveProcesses().values());
         assertEquals(3, servers.size());
@@ -60,7 +60,7 @@ final class LabDownTest
     @Test
     void downTwiceIsHarmless()
     {
-        final Lab lab = lab(DecapHook.NOT_INSTALLED);
+        final Lab lab = lab(DecapHook.XDP_IN_SERVER);
         lab.up();
         lab.down();
         lab.down();
@@ -95,7 +95,7 @@ final class LabDownTest
     @Test
     void downRemovesALabWhoseStateFileIsLost()
     {
-        final Lab lab = lab(DecapHook.NOT_INSTALLED);
+        final Lab lab = lab(DecapHook.XDP_IN_SERVER);
         lab.up();
         final Collection<Long> servers = List.copyOf(lab.liveProcesses().values());
         assertTrue(lab.stateFile().toFile().delete());
@@ -109,7 +109,7 @@ final class LabDownTest
     @Test
     void upRefusesWhileALabWithTheSamePrefixIsUp()
     {
-        final Lab lab = lab(DecapHook.NOT_INSTALLED);
+        final Lab lab = lab(DecapHook.XDP_IN_SERVER);
         lab.up();
         final LabException refusal = assertThrows(LabException.class, lab::up);
         assertTrue(refusal.getMessage().contains("already up"), refusal.getMessage());

@@ -27,7 +27,7 @@ final class LabTest
     static void bringTheLabUp()
     {
         LabRequirements.requireLabTools();
-        lab = LabRequirements.testLab(DecapHook.NOT_INSTALLED);
+        lab = LabRequirements.testLab(DecapHook.XDP_IN_SERVER);
         lab.up();
     }
 

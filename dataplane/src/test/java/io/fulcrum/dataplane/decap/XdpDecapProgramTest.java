@@ -35,8 +35,8 @@ import io.fulcrum.dataplane.packet.ParseResult;
 import io.fulcrum.dataplane.packet.Tcp;
 import io.fulcrum.dataplane.port.afxdp.XdpProgram;
 import io.fulcrum.dataplane.sys.NativeException;
-import io.fulcrum.dataplane.sys.NetDevice;
-import io.fulcrum.dataplane.sys.NetworkNamespace;
+import io.fulcrum.dataplane.sys.NetDevices;
+import io.fulcrum.dataplane.sys.Namespaces;
 import io.fulcrum.dataplane.testing.Netns;
 import io.fulcrum.dataplane.testing.SystemRequirements;
 
@@ -83,8 +83,8 @@ class XdpDecapProgramTest
         netns.exec(be, "ip", "address", "add", "fd66::100/128", "dev", "lo");
         netns.exec(be, "ip", "route", "add", "10.66.2.0/24", "via", "10.66.1.1");
         netns.exec(be, "ip", "-6", "route", "add", "fd66:2::/64", "via", "fd66:1::1");
-        lbMac = NetworkNamespace.runIn(lb, () -> NetDevice.macAddress(LB_IF));
-        beMac = NetworkNamespace.runIn(be, () -> NetDevice.macAddress(BE_IF));
+        lbMac = Namespaces.runIn(lb, () -> NetDevices.macAddress(LB_IF));
+        beMac = Namespaces.runIn(be, () -> NetDevices.macAddress(BE_IF));
     }
 
     @AfterEach
@@ -176,11 +176,11 @@ class XdpDecapProgramTest
     private void deliversEveryEncapsulation(final int mode) throws Exception
     {
         try (XdpDecapProgram program = attach(mode);
-             DatagramSocket socket4 = NetworkNamespace.runIn(be, () -> new DatagramSocket(
+             DatagramSocket socket4 = Namespaces.runIn(be, () -> new DatagramSocket(
                  new InetSocketAddress(VIP4, UDP_PORT)));
-             DatagramSocket socket6 = NetworkNamespace.runIn(be, () -> new DatagramSocket(
+             DatagramSocket socket6 = Namespaces.runIn(be, () -> new DatagramSocket(
                  new InetSocketAddress(VIP6, UDP_PORT)));
-             PacketSocket balancer = NetworkNamespace.runIn(lb, () -> PacketSocket.open(LB_IF)))
+             PacketSocket balancer = Namespaces.runIn(lb, () -> PacketSocket.open(LB_IF)))
         {
             socket4.setSoTimeout((int)WAIT_MILLIS);
             socket6.setSoTimeout((int)WAIT_MILLIS);
@@ -212,8 +212,8 @@ class XdpDecapProgramTest
     void theKernelSeesExactlyTheInnerPacketBehindTheOriginalMacAddresses() throws Exception
     {
         try (XdpDecapProgram program = attach(XdpProgram.MODE_DRIVER);
-             PacketSocket balancer = NetworkNamespace.runIn(lb, () -> PacketSocket.open(LB_IF));
-             PacketSocket backend = NetworkNamespace.runIn(be, () -> PacketSocket.open(BE_IF)))
+             PacketSocket balancer = Namespaces.runIn(lb, () -> PacketSocket.open(LB_IF));
+             PacketSocket backend = Namespaces.runIn(be, () -> PacketSocket.open(BE_IF)))
         {
             int i = 0;
             for (final Case c : everyEncapsulation())
@@ -233,8 +233,8 @@ class XdpDecapProgramTest
     void plainTrafficAndTunnelsToForeignAddressesPassUntouched() throws Exception
     {
         try (XdpDecapProgram program = attach(XdpProgram.MODE_DRIVER);
-             PacketSocket balancer = NetworkNamespace.runIn(lb, () -> PacketSocket.open(LB_IF));
-             PacketSocket backend = NetworkNamespace.runIn(be, () -> PacketSocket.open(BE_IF)))
+             PacketSocket balancer = Namespaces.runIn(lb, () -> PacketSocket.open(LB_IF));
+             PacketSocket backend = Namespaces.runIn(be, () -> PacketSocket.open(BE_IF)))
         {
             final Case foreign4 = new Case("IPIP to a foreign address", Encapsulation.IPIP, address("10.66.1.99"),
                 CLIENT4, VIP4);
@@ -267,8 +267,8 @@ class XdpDecapProgramTest
     void aRemovedLocalAddressIsNoLongerDecapsulated() throws Exception
     {
         try (XdpDecapProgram program = attach(XdpProgram.MODE_DRIVER);
-             PacketSocket balancer = NetworkNamespace.runIn(lb, () -> PacketSocket.open(LB_IF));
-             PacketSocket backend = NetworkNamespace.runIn(be, () -> PacketSocket.open(BE_IF)))
+             PacketSocket balancer = Namespaces.runIn(lb, () -> PacketSocket.open(LB_IF));
+             PacketSocket backend = Namespaces.runIn(be, () -> PacketSocket.open(BE_IF)))
         {
             final Case c = new Case("IPv4 in IPv4", Encapsulation.IPIP, BACKEND4, CLIENT4, VIP4);
             final byte[] client = udp(CLIENT4, VIP4, 5000, "before removal");
@@ -288,9 +288,9 @@ class XdpDecapProgramTest
     void anEncapsulatedSynIsAnsweredByTheBackendStraightToTheClient() throws Exception
     {
         try (XdpDecapProgram program = attach(XdpProgram.MODE_DRIVER);
-             ServerSocket server4 = NetworkNamespace.runIn(be, () -> new ServerSocket(TCP_PORT, 8, VIP4));
-             ServerSocket server6 = NetworkNamespace.runIn(be, () -> new ServerSocket(TCP_PORT, 8, VIP6));
-             PacketSocket balancer = NetworkNamespace.runIn(lb, () -> PacketSocket.open(LB_IF)))
+             ServerSocket server4 = Namespaces.runIn(be, () -> new ServerSocket(TCP_PORT, 8, VIP4));
+             ServerSocket server6 = Namespaces.runIn(be, () -> new ServerSocket(TCP_PORT, 8, VIP6));
+             PacketSocket balancer = Namespaces.runIn(lb, () -> PacketSocket.open(LB_IF)))
         {
             final Case ipip = new Case("IPv4 in IPv4", Encapsulation.IPIP, BACKEND4, CLIENT4, VIP4);
             final Case gue = new Case("GUE IPv6 in IPv6", Encapsulation.GUE, BACKEND6, CLIENT6, VIP6);
@@ -311,7 +311,7 @@ class XdpDecapProgramTest
     /** The program on the backend's interface with the backend's own addresses registered. */
     private XdpDecapProgram attach(final int mode) throws Exception
     {
-        final XdpDecapProgram program = NetworkNamespace.runIn(be, () -> XdpDecapProgram.attach(BE_IF, mode,
+        final XdpDecapProgram program = Namespaces.runIn(be, () -> XdpDecapProgram.attach(BE_IF, mode,
             GUE_PORT));
         program.addLocalAddress(BACKEND4);
         program.addLocalAddress(BACKEND6);

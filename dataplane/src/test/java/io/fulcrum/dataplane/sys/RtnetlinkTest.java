@@ -49,7 +49,7 @@ class RtnetlinkTest
         netns.exec(b, "ip", "address", "add", "10.66.5.2/24", "dev", B_IF);
         netns.exec(a, "ip", "address", "add", "fd66:5::1/64", "dev", A_IF, "nodad");
         netns.exec(b, "ip", "address", "add", "fd66:5::2/64", "dev", B_IF, "nodad");
-        bMac = NetworkNamespace.runIn(b, () -> NetDevice.macAddress(B_IF));
+        bMac = Namespaces.runIn(b, () -> NetDevices.macAddress(B_IF));
     }
 
     @AfterEach
@@ -65,7 +65,7 @@ class RtnetlinkTest
     void theNeighbourTableShowsThePeerAfterItSentTraffic() throws Exception
     {
         // b resolves a, and a learns b from b's ARP request (RFC 826 "merge"): an entry without a's own doing
-        NetworkNamespace.runIn(b, () ->
+        Namespaces.runIn(b, () ->
         {
             try (DatagramSocket socket = new DatagramSocket())
             {
@@ -73,7 +73,7 @@ class RtnetlinkTest
             }
             return null;
         });
-        final Rtnetlink.Neighbour peer = NetworkNamespace.runIn(a, () ->
+        final Rtnetlink.Neighbour peer = Namespaces.runIn(a, () ->
         {
             try (Rtnetlink rtnetlink = Rtnetlink.open())
             {
@@ -102,7 +102,7 @@ class RtnetlinkTest
     @Test
     void anIpv6DumpHoldsOnlyIpv6Entries() throws Exception
     {
-        final List<Rtnetlink.Neighbour> v6 = NetworkNamespace.runIn(a, () ->
+        final List<Rtnetlink.Neighbour> v6 = Namespaces.runIn(a, () ->
         {
             try (Rtnetlink rtnetlink = Rtnetlink.open())
             {
@@ -120,7 +120,7 @@ class RtnetlinkTest
     {
         final InetAddress vip4 = address("10.66.9.9");
         final InetAddress vip6 = address("fd66:9::9");
-        NetworkNamespace.runIn(a, () ->
+        Namespaces.runIn(a, () ->
         {
             try (Rtnetlink rtnetlink = Rtnetlink.open())
             {
@@ -137,7 +137,7 @@ class RtnetlinkTest
         assertTrue(ip.contains("\"local\":\"fd66:9::9\",\"prefixlen\":128,\"scope\":\"global\",\"nodad\":true"),
             "IPv6 added without duplicate address detection, so usable at once: " + ip);
 
-        NetworkNamespace.runIn(a, () ->
+        Namespaces.runIn(a, () ->
         {
             try (Rtnetlink rtnetlink = Rtnetlink.open())
             {
@@ -158,7 +158,7 @@ class RtnetlinkTest
     @Test
     void anAddressOnAMissingInterfaceIsRefusedWithTheKernelsErrno() throws Exception
     {
-        final NativeException refused = NetworkNamespace.runIn(a, () ->
+        final NativeException refused = Namespaces.runIn(a, () ->
         {
             try (Rtnetlink rtnetlink = Rtnetlink.open())
             {
@@ -177,7 +177,7 @@ class RtnetlinkTest
     @Test
     void resolveReturnsThePeersMacForIpv4AndIpv6() throws Exception
     {
-        final long[] macs = NetworkNamespace.runIn(a, () ->
+        final long[] macs = Namespaces.runIn(a, () ->
         {
             try (Rtnetlink rtnetlink = Rtnetlink.open())
             {
@@ -198,7 +198,7 @@ class RtnetlinkTest
     @Test
     void resolvingAnAbsentHostGivesUpAtTheTimeout() throws Exception
     {
-        final OptionalLong absent = NetworkNamespace.runIn(a, () ->
+        final OptionalLong absent = Namespaces.runIn(a, () ->
         {
             try (Rtnetlink rtnetlink = Rtnetlink.open())
             {
