@@ -41,6 +41,48 @@ public final class Curl
         return new Answer(false, why(result));
     }
 
+    /**
+     * Requests {@code url} {@code count} times from {@code namespace} with ONE curl process: each request on a new
+     * connection ({@code Connection: close}), so each is a new flow for a balancer, without a process per request.
+     * Returns one answer per request, in order: the body, or why it failed.
+     */
+    public static List<Answer> getEach(final String namespace, final String url, final int count)
+    {
+        final List<String> command = new java.util.ArrayList<>(List.of("curl", "--silent", "--noproxy", "*",
+            "--connect-timeout", String.valueOf(CONNECT_TIMEOUT_SECONDS), "--max-time",
+            String.valueOf(MAX_TIME_SECONDS), "--header", "Connection: close", "--write-out", "\n" + MARK
+                + "%{http_code} %{exitcode}\n"));
+        for (int i = 0; i < count; i++)
+        {
+            command.add(url);
+        }
+        final CommandResult result = Commands.runIn(namespace,
+            Duration.ofSeconds(10 + (long)count * MAX_TIME_SECONDS), command.toArray(String[]::new));
+        final List<Answer> answers = new java.util.ArrayList<>(count);
+        final StringBuilder body = new StringBuilder();
+        for (final String line : result.stdout().split("\n"))
+        {
+            if (!line.startsWith(MARK))
+            {
+                body.append(line);
+                continue;
+            }
+            final String[] codes = line.substring(MARK.length()).split(" ");
+            answers.add(codes[0].equals("200") ? new Answer(true, body.toString().strip())
+                : new Answer(false, codes.length > 1 && !codes[1].equals("0") ? "curl exit " + codes[1]
+                    : "HTTP " + codes[0]));
+            body.setLength(0);
+        }
+        while (answers.size() < count)
+        {
+            answers.add(new Answer(false, result.timedOut() ? "no answer" : why(result)));
+        }
+        return answers;
+    }
+
+    /** Marks curl's per-request summary line in the output of {@link #getEach}. */
+    private static final String MARK = "#fulcrum-lab# ";
+
     /** curl's exit codes (curl(1), EXIT CODES) in a few plain words. */
     private static String why(final CommandResult result)
     {

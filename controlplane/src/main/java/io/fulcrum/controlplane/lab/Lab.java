@@ -711,9 +711,8 @@ public final class Lab
             final String url = Curl.url(address);
             final Map<String, Integer> answers = new LinkedHashMap<>();
             final Map<String, Integer> failures = new LinkedHashMap<>();
-            for (int i = 0; i < requests; i++)
+            for (final Curl.Answer answer : Curl.getEach(topology.client().namespace(), url, requests))
             {
-                final Curl.Answer answer = Curl.get(topology.client().namespace(), url);
                 (answer.ok() ? answers : failures).merge(answer.text(), 1, Integer::sum);
             }
             results.add(new TrafficResult(url, requests, answers, failures));

@@ -55,10 +55,14 @@ public final class LabCommand implements Callable<Integer>
         return new Lab(new LabTopology(prefix), state, System.out, decapHook);
     }
 
+    @Option(names = "--packet-io", defaultValue = "auto",
+        description = "How lb1's data plane meets the wire in the demo: auto, af_xdp or af_packet (default: ${DEFAULT-VALUE}).")
+    String packetIo;
+
     @Override
     public Integer call()
     {
-        return guarded(() -> new LabDemo(lab(), System.out).run());
+        return guarded(() -> new LabDemo(lab(), System.out, packetIo).run());
     }
 
     static int guarded(final Callable<Integer> action)

@@ -3,7 +3,11 @@ package io.fulcrum.controlplane.lab;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.net.InetAddress;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
@@ -12,21 +16,28 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * What {@code sudo ./fulcrum lab} shows: the lab comes up, the plumbing is proved without the balancer (the client
- * reaches every backend's own address through the router; the router finds the VIPs on lb1), the balancer step
- * runs where it exists, and the lab goes down again, whatever happened. The whole run is bounded in time.
+ * reaches every backend's own address through the router; the router finds the VIPs on lb1), then Fulcrum runs on
+ * lb1: new connections spread over the backends, long-lived connections keep their backend while one backend leaves
+ * the pool and comes back, and the counters say what went where. The lab goes down again, whatever happened. The
+ * whole run is bounded in time.
  */
 public final class LabDemo
 {
     /** Far more than the demo needs (about 10 s on 2 cores); past it the demo stops and cleans up. */
     public static final Duration TIME_BUDGET = Duration.ofMinutes(3);
 
+    static final int NEW_CONNECTIONS = 150;
+    static final int LONG_LIVED = 30;
+
     private final Lab lab;
     private final PrintStream out;
+    private final String packetIo;
 
-    public LabDemo(final Lab lab, final PrintStream out)
+    public LabDemo(final Lab lab, final PrintStream out, final String packetIo)
     {
         this.lab = lab;
         this.out = out;
+        this.packetIo = packetIo;
     }
 
     /** Runs the demo; returns 0 when every check passed, 1 otherwise. The lab is down when it returns. */
@@ -95,7 +106,7 @@ public final class LabDemo
         }
     }
 
-    private int steps()
+    private int steps() throws Exception
     {
         out.println("== bringing the lab up");
         lab.up();
@@ -130,28 +141,115 @@ public final class LabDemo
         }
 
         out.println();
-        out.println("== the balancer");
-        out.println("  config for lb1 written to " + lab.writeBalancerConfig());
+        out.println("== the balancer: fulcrum run on lb1 (" + packetIo + ")");
+        lab.startBalancer(packetIo);
+        boolean balanced;
         try
         {
-            lab.startBalancer();
-            try
+            balanced = demonstrate();
+        }
+        finally
+        {
+            lab.stopBalancer();
+        }
+        return good == answers.size() && vipsOnLb1 && balanced ? 0 : 1;
+    }
+
+    /**
+     * New connections spread over the backends; long-lived connections keep their backend while one backend is
+     * taken out of the pool and put back; only the connections that were on the removed backend are lost.
+     */
+    private boolean demonstrate() throws Exception
+    {
+        out.println();
+        out.println("== " + NEW_CONNECTIONS + " new HTTP connections from the client to each VIP (curl), by who answered");
+        boolean ok = spread(lab.traffic(NEW_CONNECTIONS), List.of("be1", "be2", "be3"));
+
+        out.println();
+        out.println("== " + LONG_LIVED + " long-lived connections to " + LabTopology.VIP4 + ", each asking again and again");
+        try (PersistentClients clients = PersistentClients.open(lab.topology().client().namespace(),
+            InetAddress.getByName(LabTopology.VIP4), LabTopology.HTTP_PORT, LONG_LIVED))
+        {
+            final List<String> before = clients.ask();
+            out.println("  backends: " + tally(before));
+
+            out.println();
+            out.println("== be3 taken out of the pool (config rewritten, SIGHUP to fulcrum run)");
+            lab.reloadBalancer(Set.of("be3"));
+            final List<String> during = clients.ask();
+            int kept = 0;
+            int others = 0;
+            int lostOnBe3 = 0;
+            for (int i = 0; i < before.size(); i++)
             {
-                for (final TrafficResult result : lab.traffic(20))
+                if (before.get(i).equals("be3"))
                 {
-                    out.println("  " + result.describe());
+                    lostOnBe3 += during.get(i).equals("be3") ? 0 : 1;
+                }
+                else
+                {
+                    others++;
+                    kept += during.get(i).equals(before.get(i)) ? 1 : 0;
                 }
             }
-            finally
+            out.printf("  connections on be1/be2 still on their backend: %d of %d%n", kept, others);
+            out.printf("  connections that were on be3 and lost it: %d (its flows have to go: the backend left the "
+                + "pool; draining arrives with the control plane)%n", lostOnBe3);
+            ok &= kept == others;
+            ok &= spread(lab.traffic(NEW_CONNECTIONS / 2, List.of(LabTopology.VIP4)), List.of("be1", "be2"));
+
+            out.println();
+            out.println("== be3 back in the pool");
+            lab.reloadBalancer(Set.of());
+            final List<String> after = clients.ask();
+            int stayed = 0;
+            for (int i = 0; i < before.size(); i++)
             {
-                lab.stopBalancer();
+                if (!before.get(i).equals("be3"))
+                {
+                    stayed += after.get(i).equals(before.get(i)) ? 1 : 0;
+                }
             }
+            out.printf("  long-lived connections on be1/be2 still on their backend: %d of %d%n", stayed, others);
+            ok &= stayed == others;
+            ok &= spread(lab.traffic(NEW_CONNECTIONS / 2, List.of(LabTopology.VIP4)), List.of("be1", "be2", "be3"));
         }
-        catch (final UnsupportedOperationException e)
+
+        out.println();
+        out.println("== lb1's counters (fulcrum stat --file " + lab.balancerCounters() + ")");
+        try (java.io.StringWriter text = new java.io.StringWriter())
         {
-            out.println("  " + e.getMessage());
+            io.fulcrum.controlplane.cli.FulcrumCommand.commandLine().setOut(new java.io.PrintWriter(text, true))
+                .execute("stat", "--file", lab.balancerCounters().toString());
+            text.toString().lines().skip(1).forEach(line -> out.println("  " + line));
         }
-        return good == answers.size() && vipsOnLb1 ? 0 : 1;
+        return ok;
+    }
+
+    /** Prints the answers per backend and whether every expected backend served and no request failed. */
+    private boolean spread(final List<TrafficResult> results, final List<String> expected)
+    {
+        boolean ok = true;
+        for (final TrafficResult result : results)
+        {
+            out.println("  " + result.describe());
+            final boolean allAnswered = result.answered() == result.requests();
+            final boolean onlyExpected = expected.containsAll(result.answers().keySet());
+            final boolean everyExpected = result.answers().keySet().containsAll(expected);
+            if (!allAnswered || !onlyExpected || !everyExpected)
+            {
+                out.println("    NOT AS EXPECTED: every request answered, by each of " + expected + " and no other");
+            }
+            ok &= allAnswered && onlyExpected && everyExpected;
+        }
+        return ok;
+    }
+
+    private static String tally(final List<String> answers)
+    {
+        final Map<String, Integer> counts = new TreeMap<>();
+        answers.forEach(answer -> counts.merge(answer, 1, Integer::sum));
+        return counts.toString();
     }
 
     private static void removeHook(final Thread hook)

@@ -21,7 +21,7 @@ final class LabDemoTest
         final int exit;
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8))
         {
-            exit = new LabDemo(lab, out).run();
+            exit = new LabDemo(lab, out, "auto").run();
         }
         finally
         {

@@ -77,8 +77,57 @@ public final class IpAddresses
 
     public static String format(final long hi, final long lo)
     {
-        return toInetAddress(hi, lo).getHostAddress();
+        return format(toInetAddress(hi, lo));
     }
+
+    /** RFC 5952 text: {@code 2001:db8::53}, not the JDK's {@code 2001:db8:0:0:0:0:0:53}. */
+    public static String format(final InetAddress address)
+    {
+        if (!(address instanceof Inet6Address))
+        {
+            return address.getHostAddress();
+        }
+        final byte[] bytes = address.getAddress();
+        final int[] groups = new int[8];
+        for (int i = 0; i < 8; i++)
+        {
+            groups[i] = (bytes[2 * i] & 0xff) << 8 | (bytes[2 * i + 1] & 0xff);
+        }
+        // Section 4.2: compress the longest run of two or more zero groups, the first one on a tie.
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; )
+        {
+            int end = i;
+            while (end < 8 && groups[end] == 0)
+            {
+                end++;
+            }
+            if (end - i > bestLength)
+            {
+                bestStart = i;
+                bestLength = end - i;
+            }
+            i = end == i ? i + 1 : end;
+        }
+        final StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (!text.isEmpty() && text.charAt(text.length() - 1) != ':')
+            {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
+    }
+
 
     private static long toLong(final byte[] bytes, final int from)
     {

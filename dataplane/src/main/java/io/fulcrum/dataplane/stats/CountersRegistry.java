@@ -58,7 +58,7 @@ public final class CountersRegistry
                 if (next.servicePackets[id] == null)
                 {
                     final String label = "service " + service.name() + " ("
-                        + IpAddresses.format(IpAddresses.hi(service.vip()), IpAddresses.lo(service.vip())) + ":"
+                        + endpoint(IpAddresses.format(service.vip())) + ":"
                         + service.port() + "/" + (service.protocol() == Service.TCP ? "tcp" : "udp") + ")";
                     serviceLabels.put(id, label);
                     next.servicePackets[id] = counter(label, CounterType.SERVICE_PACKETS, id, worker.workerId());
@@ -70,7 +70,7 @@ public final class CountersRegistry
                     final int bid = backend.id();
                     if (next.backendPackets[bid] == null)
                     {
-                        final String label = "backend " + backend.address().getHostAddress();
+                        final String label = "backend " + IpAddresses.format(backend.address());
                         backendLabels.put(bid, label);
                         next.backendPackets[bid] = counter(label, CounterType.BACKEND_PACKETS, bid, worker.workerId());
                         next.backendBytes[bid] = counter(label, CounterType.BACKEND_BYTES, bid, worker.workerId());
@@ -94,5 +94,10 @@ public final class CountersRegistry
     public List<WorkerCounters> workers()
     {
         return List.copyOf(workers);
+    }
+
+    private static String endpoint(final String address)
+    {
+        return address.indexOf(':') >= 0 ? "[" + address + "]" : address;
     }
 }
