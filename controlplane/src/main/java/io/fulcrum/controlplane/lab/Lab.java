@@ -823,11 +823,12 @@ public final class Lab
     {
         final LabNode lb1 = topology.primaryBalancer();
         final Path config = writeBalancerConfig(packetIo, Set.of());
+        final int logStart = logText(lb1).length(); // the log is appended to: an earlier run's lines are in it
         final long pid = startProcess(lb1, javaCommand(List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
             "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow"),
             "io.fulcrum.controlplane.cli.FulcrumCommand", List.of("run", "--config", config.toString())));
-        awaitLog(lb1, pid, "fulcrum run: forwarding", BALANCER_START_LIMIT, "fulcrum run on " + lb1.name());
+        awaitLog(lb1, logStart, pid, "fulcrum run: forwarding", BALANCER_START_LIMIT, "fulcrum run on " + lb1.name());
         out.println("started fulcrum run on " + lb1.name() + " (pid " + pid + ", " + packetIo + ", log "
             + logFile(lb1) + ")");
     }
@@ -899,11 +900,11 @@ public final class Lab
     }
 
     /** Waits for {@code line} in a process's log; fails early, with the log, if the process exits first. */
-    private void awaitLog(final LabNode node, final long pid, final String line, final Duration limit,
-        final String what)
+    private void awaitLog(final LabNode node, final int from, final long pid, final String line,
+        final Duration limit, final String what)
     {
         final Instant deadline = Instant.now().plus(limit);
-        while (!logText(node).contains(line))
+        while (!logText(node).substring(from).contains(line))
         {
             if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
             {
@@ -922,5 +923,33 @@ public final class Lab
     {
         final String stripped = log.strip();
         return stripped.length() <= 2000 ? stripped : "..." + stripped.substring(stripped.length() - 2000);
+    }
+
+    /** True while the balancer the lab started on lb1 is alive. */
+    public boolean balancerRunning()
+    {
+        return liveProcesses().containsKey(topology.primaryBalancer().name());
+    }
+
+    /** Takes a backend out of lb1's pools (added to those already out) and reloads the balancer. */
+    public String takeOut(final String backend)
+    {
+        final Path file = stateDirectory.resolve("lb1.out");
+        final Set<String> out = new java.util.TreeSet<>();
+        try
+        {
+            if (Files.exists(file))
+            {
+                out.addAll(Files.readAllLines(file));
+            }
+            out.add(backend);
+            Files.write(file, out);
+        }
+        catch (final IOException e)
+        {
+            throw new LabException("cannot record " + file + ": " + e.getMessage(), e);
+        }
+        reloadBalancer(out);
+        return "took " + backend + " out of lb1's pools (out now: " + String.join(", ", out) + "); lb1 reloaded";
     }
 }

@@ -84,18 +84,39 @@ public final class LabCommand implements Callable<Integer>
         }
     }
 
-    @Command(name = "up", mixinStandardHelpOptions = true, description = "Build the lab and start the backends' servers.")
+    @Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Build the lab, start the backends' servers and Fulcrum on lb1.")
     static final class Up implements Callable<Integer>
     {
         @ParentCommand
         LabCommand parent;
+
+        @Option(names = "--packet-io", defaultValue = "auto",
+            description = "lb1's packet I/O: auto, af_xdp or af_packet (default: ${DEFAULT-VALUE}).")
+        String packetIo;
+
+        @Option(names = "--no-balancer", description = "Leave lb1 idle (start nothing on it).")
+        boolean noBalancer;
 
         @Override
         public Integer call()
         {
             return guarded(() ->
             {
-                parent.lab().up();
+                final Lab lab = parent.lab();
+                lab.up();
+                if (!noBalancer)
+                {
+                    try
+                    {
+                        lab.startBalancer(packetIo);
+                    }
+                    catch (final RuntimeException e)
+                    {
+                        lab.down();
+                        throw e;
+                    }
+                }
                 return 0;
             });
         }
@@ -154,7 +175,8 @@ public final class LabCommand implements Callable<Integer>
     }
 
     @Command(name = "kill", mixinStandardHelpOptions = true,
-        description = "Make a node fail: stop a backend's server, or take a node's LAN port down.")
+        description = "Make a node fail: stop a backend's server (and take it out of lb1's pool), or take a node's "
+            + "LAN port down.")
     static final class Kill implements Callable<Integer>
     {
         @ParentCommand
@@ -171,7 +193,13 @@ public final class LabCommand implements Callable<Integer>
         {
             return guarded(() ->
             {
-                System.out.println(parent.lab().kill(node, link));
+                final Lab lab = parent.lab();
+                System.out.println(lab.kill(node, link));
+                if (node.startsWith("be") && lab.balancerRunning())
+                {
+                    // No health checks yet: the lab tells the balancer, as an operator would.
+                    System.out.println(lab.takeOut(node));
+                }
                 return 0;
             });
         }

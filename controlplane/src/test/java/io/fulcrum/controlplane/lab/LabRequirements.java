@@ -28,7 +28,7 @@ final class LabRequirements
     static void requireLabTools()
     {
         require(Privileges.isRoot(), "this test needs root (network namespaces)");
-        for (final String command : new String[] {"ip", "sysctl", "curl"})
+        for (final String command : new String[] {"ip", "sysctl", "curl", "ethtool", "nft", "ping"})
         {
             require(Commands.onPath(command), "this test needs '" + command + "' (run .ci/install-packages)");
         }
