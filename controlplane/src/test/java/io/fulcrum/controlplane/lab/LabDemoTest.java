@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 final class LabDemoTest
 {
     @Test
-    void theDemoProvesThePlumbingSaysTheBalancerIsNotThereYetAndLeavesNothingBehind()
+    void theDemoShowsBalancingAndFlowsThatStayPutThenLeavesNothingBehind()
     {
         LabRequirements.requireLabTools();
         final Lab lab = LabRequirements.testLab(DecapHook.XDP_IN_SERVER);
@@ -33,7 +33,10 @@ final class LabDemoTest
         assertEquals(0, exit, output);
         assertTrue(output.contains("6 of 6 requests answered"), output);
         assertTrue(output.contains(LabTopology.VIP4 + "   -> 02:f1:00:00:00:02 (lb1, as it should)"), output);
-        assertTrue(output.contains("arrives with issue #3"), output);
+        assertTrue(output.contains("150 requests, be1 "), output);
+        assertTrue(java.util.regex.Pattern.compile("still on their backend: (\\d+) of \\1\\n").matcher(output).find(),
+            output);
+        assertTrue(!output.contains("NOT AS EXPECTED"), output);
         assertEquals(List.of(), lab.existingNamespaces());
     }
 }
