@@ -1,0 +1,49 @@
+package io.fulcrum.controlplane.daemon;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Read-only snapshots of the appliance for the management API, the CLI and the status page (JSON-friendly). */
+public final class Views
+{
+    private Views()
+    {
+    }
+
+    /**
+     * @param vrrp one entry per VRRP instance (empty until VRRP is configured)
+     */
+    public record Status(String version, Instant started, long uptimeSeconds, String configFile, String packetIo,
+        int workers, List<Vrrp> vrrp)
+    {
+    }
+
+    public record Vrrp(String instance, int vrid, String state, int priority)
+    {
+    }
+
+    public record Service(String name, String vip, int port, String protocol, String forwarding, String pool,
+        long packets, long bytes, long newFlows, List<Backend> backends)
+    {
+    }
+
+    /**
+     * @param health    {@code up}, {@code down} or {@code unknown} (no check configured: {@code unchecked})
+     * @param effective what the data plane does with it: {@code active}, {@code draining} or {@code down}
+     * @param history   the most recent health results, newest last
+     */
+    public record Backend(String pool, String address, int weight, AdminState admin, String health, String effective,
+        List<HealthResult> history, long packets, long bytes, long newFlows)
+    {
+    }
+
+    /** One health check run. */
+    public record HealthResult(Instant at, boolean ok, long millis, String detail)
+    {
+    }
+
+    /** The outcome of a reload or a validation: ok, or every problem as FILE:LINE:COL: FIELD: MESSAGE. */
+    public record ReloadResult(boolean ok, List<String> problems, String summary)
+    {
+    }
+}
