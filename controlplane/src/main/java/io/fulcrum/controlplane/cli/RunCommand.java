@@ -9,6 +9,7 @@ import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.daemon.Appliance;
+import io.fulcrum.controlplane.daemon.Views;
 import picocli.CommandLine.Command;
 import sun.misc.Signal;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,19 +55,11 @@ public final class RunCommand implements Callable<Integer>
         // SIGHUP: reload the file; a file that fails validation is reported and the running configuration stays.
         Signal.handle(new Signal("HUP"), signal ->
         {
-            try
+            final Views.ReloadResult result = appliance.reload();
+            if (!result.ok())
             {
-                appliance.reload(ConfigLoader.load(config));
-            }
-            catch (final ConfigException e)
-            {
-                err.println("fulcrum run: reload refused, the running configuration stays in force:");
-                e.problems().forEach(err::println);
-                err.flush();
-            }
-            catch (final RuntimeException e)
-            {
-                err.println("fulcrum run: reload failed, the running configuration stays in force: " + e.getMessage());
+                err.println("fulcrum run: reload " + result.summary() + ":");
+                result.problems().forEach(problem -> err.println("  " + problem));
                 err.flush();
             }
         });

@@ -1,28 +1,52 @@
 package io.fulcrum.controlplane.daemon;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.agrona.concurrent.SystemEpochClock;
 
+import io.fulcrum.controlplane.FulcrumBuild;
+import io.fulcrum.controlplane.config.BackendConfig;
 import io.fulcrum.controlplane.config.BackendIds;
+import io.fulcrum.controlplane.config.ConfigException;
+import io.fulcrum.controlplane.config.ConfigLoader;
+import io.fulcrum.controlplane.config.ConfigProblem;
 import io.fulcrum.controlplane.config.DataplaneModel;
 import io.fulcrum.controlplane.config.FulcrumConfig;
+import io.fulcrum.controlplane.config.IpLiterals;
+import io.fulcrum.controlplane.config.PoolConfig;
+import io.fulcrum.controlplane.config.ServiceConfig;
 import io.fulcrum.controlplane.config.ServiceModel;
 import io.fulcrum.dataplane.Dataplane;
 import io.fulcrum.dataplane.DataplaneSettings;
+import io.fulcrum.dataplane.balance.Backend;
 import io.fulcrum.dataplane.balance.Service;
 import io.fulcrum.dataplane.port.Port;
+import io.fulcrum.dataplane.stats.CounterTotals;
+import io.fulcrum.dataplane.stats.CounterType;
 import io.fulcrum.dataplane.stats.CountersFile;
 import io.fulcrum.dataplane.sys.Privileges;
 
 /**
- * A running appliance: the data plane on the configured interfaces, its counters file, and what it installed in the
- * kernel (XDP programs or nftables rules). {@link #start} does everything or nothing: a failure half-way releases
- * what was already set up. {@link #close} is what SIGTERM runs.
+ * A running appliance: the data plane on the configured interfaces, its counters file, what it installed in the
+ * kernel (XDP programs or nftables rules), and the state that decides each backend's fate (operator actions, health).
+ * {@link #start} does everything or nothing: a failure half-way releases what was already set up. Every change —
+ * a reload, an operator action, a health transition — builds a new forwarding table and publishes it; workers take
+ * it at their next batch. {@link #close} is what SIGTERM runs.
  */
-public final class Appliance implements AutoCloseable
+public final class Appliance implements ApplianceControl, AutoCloseable
 {
     /** Keeps fanout groups of two appliances in one namespace apart (tests, the lab). */
     private static final int FANOUT_GROUP_BASE = (int)(ProcessHandle.current().pid() & 0x7fff) + 1;
@@ -30,17 +54,27 @@ public final class Appliance implements AutoCloseable
     private final Dataplane dataplane;
     private final List<InterfacePorts> interfaces;
     private final BackendIds backendIds;
+    private final BackendStates states;
+    private final Map<Integer, Long> macs;
+    private final CountersFile counters;
     private final PrintWriter log;
+    private final Instant started = Instant.now();
     private FulcrumConfig running;
+    private List<Service> published;
     private boolean closed;
 
     private Appliance(final Dataplane dataplane, final List<InterfacePorts> interfaces, final BackendIds backendIds,
-        final FulcrumConfig running, final PrintWriter log)
+        final BackendStates states, final Map<Integer, Long> macs, final CountersFile counters,
+        final FulcrumConfig running, final List<Service> published, final PrintWriter log)
     {
         this.dataplane = dataplane;
         this.interfaces = interfaces;
         this.backendIds = backendIds;
+        this.states = states;
+        this.macs = macs;
+        this.counters = counters;
         this.running = running;
+        this.published = published;
         this.log = log;
     }
 
@@ -59,10 +93,11 @@ public final class Appliance implements AutoCloseable
                 + "VIP traffic arrives on");
         }
         final DataplaneSettings settings = DataplaneModel.settings(config.dataplane());
-        final String firstInterface = config.dataplane().interfaces().getFirst();
         final BackendIds backendIds = new BackendIds();
-        final List<Service> services =
-            BackendMacs.resolve(ServiceModel.services(config, backendIds), firstInterface, log);
+        final BackendStates states = new BackendStates();
+        final Map<Integer, Long> macs = new ConcurrentHashMap<>();
+        final List<Service> services = BackendMacs.resolve(states.services(config, backendIds),
+            config.dataplane().interfaces().getFirst(), macs, log);
         final CountersFile counters = CountersFile.create(config.dataplane().countersFile(), 16_384);
         final Dataplane dataplane = new Dataplane(settings, counters, SystemEpochClock.INSTANCE,
             error -> log.println("fulcrum run: worker error: " + error));
@@ -86,7 +121,7 @@ public final class Appliance implements AutoCloseable
             log.println("fulcrum run: forwarding " + services.size() + " service(s); counters in "
                 + config.dataplane().countersFile());
             log.flush();
-            return new Appliance(dataplane, opened, backendIds, config, log);
+            return new Appliance(dataplane, opened, backendIds, states, macs, counters, config, services, log);
         }
         catch (final RuntimeException e)
         {
@@ -94,6 +129,15 @@ public final class Appliance implements AutoCloseable
             opened.forEach(InterfacePorts::close);
             throw e;
         }
+    }
+
+    /** Builds the forwarding table from the running configuration and the backends' states, and publishes it. */
+    private void republish()
+    {
+        final List<Service> services = BackendMacs.resolve(states.services(running, backendIds),
+            running.dataplane().interfaces().getFirst(), macs, log);
+        dataplane.publish(services);
+        published = services;
     }
 
     /**
@@ -112,17 +156,246 @@ public final class Appliance implements AutoCloseable
             log.println("fulcrum run: " + config.source() + ": dataplane settings changed; they take effect at the "
                 + "next restart (services and pools are applied now)");
         }
-        final List<Service> services = BackendMacs.resolve(ServiceModel.services(config, backendIds),
-            running.dataplane().interfaces().getFirst(), log);
-        dataplane.publish(services);
+        final FulcrumConfig previous = running;
         running = config;
-        log.println("fulcrum run: reloaded " + config.source() + ": " + services.size() + " service(s)");
+        states.clearWeights();
+        states.retainHealth(keys(config));
+        try
+        {
+            republish();
+        }
+        catch (final RuntimeException e)
+        {
+            running = previous;
+            throw e;
+        }
+        log.println("fulcrum run: reloaded " + config.source() + ": " + config.services().size() + " service(s)");
         log.flush();
+    }
+
+    /** A health check changed its verdict on a backend: republish so that traffic follows. */
+    public synchronized void healthChanged(final String pool, final InetAddress address, final String health,
+        final String reason)
+    {
+        if (closed)
+        {
+            return;
+        }
+        final BackendStates.Key key = new BackendStates.Key(pool, address);
+        final String before = states.health(key);
+        states.health(key, health);
+        if (!before.equals(health))
+        {
+            log.println("fulcrum run: backend " + IpLiterals.format(address) + " in " + pool + " is " + health
+                + " (" + reason + ")");
+            log.flush();
+            republish();
+        }
+    }
+
+    private static Set<BackendStates.Key> keys(final FulcrumConfig config)
+    {
+        final Set<BackendStates.Key> keys = new HashSet<>();
+        for (final PoolConfig pool : config.pools())
+        {
+            for (final BackendConfig backend : pool.backends())
+            {
+                keys.add(new BackendStates.Key(pool.name(), backend.address()));
+            }
+        }
+        return keys;
+    }
+
+    public FulcrumConfig running()
+    {
+        return running;
     }
 
     public Dataplane dataplane()
     {
         return dataplane;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // ApplianceControl
+
+    @Override
+    public Views.Status status()
+    {
+        final FulcrumConfig config = running;
+        return new Views.Status(FulcrumBuild.version(), started, Duration.between(started, Instant.now()).toSeconds(),
+            config.source().toString(), interfaces.isEmpty() ? "none" : interfaces.getFirst().mode(),
+            dataplane.workers().size(), List.of());
+    }
+
+    @Override
+    public synchronized List<Views.Service> services()
+    {
+        final CounterTotals totals = counters();
+        final List<Views.Service> views = new ArrayList<>();
+        for (int i = 0; i < published.size(); i++)
+        {
+            final Service service = published.get(i);
+            final ServiceConfig config = running.services().get(i);
+            final List<Views.Backend> backends = new ArrayList<>();
+            for (final Backend backend : service.backends())
+            {
+                backends.add(backendView(config.pool(), backend, totals));
+            }
+            views.add(new Views.Service(service.name(), IpLiterals.format(service.vip()), service.port(),
+                service.protocol() == Service.TCP ? "tcp" : "udp", service.encapsulation().name().toLowerCase(),
+                config.pool(), totals.value(CounterType.SERVICE_PACKETS, service.id()),
+                totals.value(CounterType.SERVICE_BYTES, service.id()),
+                totals.value(CounterType.SERVICE_NEW_FLOWS, service.id()), backends));
+        }
+        return views;
+    }
+
+    @Override
+    public synchronized List<Views.Backend> backends()
+    {
+        final CounterTotals totals = counters();
+        final List<Views.Backend> views = new ArrayList<>();
+        final Set<BackendStates.Key> seen = new HashSet<>();
+        for (int i = 0; i < published.size(); i++)
+        {
+            final String pool = running.services().get(i).pool();
+            for (final Backend backend : published.get(i).backends())
+            {
+                if (seen.add(new BackendStates.Key(pool, backend.address())))
+                {
+                    views.add(backendView(pool, backend, totals));
+                }
+            }
+        }
+        return views;
+    }
+
+    private Views.Backend backendView(final String pool, final Backend backend, final CounterTotals totals)
+    {
+        final BackendStates.Key key = new BackendStates.Key(pool, backend.address());
+        return new Views.Backend(pool, IpLiterals.format(backend.address()), backend.weight(), states.admin(key),
+            states.health(key), backend.state().name().toLowerCase(), healthHistory(key),
+            totals.value(CounterType.BACKEND_PACKETS, backend.id()), totals.value(CounterType.BACKEND_BYTES,
+            backend.id()), totals.value(CounterType.BACKEND_NEW_FLOWS, backend.id()));
+    }
+
+    /** Recent health results of a backend; none until health checks are configured for its pool. */
+    List<Views.HealthResult> healthHistory(final BackendStates.Key key)
+    {
+        return List.of();
+    }
+
+    @Override
+    public CounterTotals counters()
+    {
+        return CounterTotals.read(counters.reader());
+    }
+
+    @Override
+    public synchronized void setAdminState(final String pool, final String address, final AdminState state)
+    {
+        final BackendStates.Key key = existing(pool, address);
+        states.admin(key, state);
+        republish();
+        log.println("fulcrum run: backend " + IpLiterals.format(key.address()) + " in " + pool + " set to "
+            + state.name().toLowerCase() + " by the operator");
+        log.flush();
+    }
+
+    @Override
+    public synchronized void setWeight(final String pool, final String address, final int weight)
+    {
+        if (weight < 0 || weight > BackendConfig.MAX_WEIGHT)
+        {
+            throw new IllegalArgumentException("weight must be 0 to " + BackendConfig.MAX_WEIGHT + ": " + weight);
+        }
+        final BackendStates.Key key = existing(pool, address);
+        states.weight(key, weight);
+        republish();
+        log.println("fulcrum run: backend " + IpLiterals.format(key.address()) + " in " + pool + " weight " + weight
+            + " by the operator (until the next reload)");
+        log.flush();
+    }
+
+    private BackendStates.Key existing(final String pool, final String address)
+    {
+        final InetAddress parsed;
+        try
+        {
+            parsed = IpLiterals.parse(address);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new IllegalArgumentException("not an IP address: " + address);
+        }
+        final BackendStates.Key key = new BackendStates.Key(pool, parsed);
+        if (!keys(running).contains(key))
+        {
+            throw new IllegalArgumentException("pool '" + pool + "' has no backend " + address);
+        }
+        return key;
+    }
+
+    @Override
+    public Views.ReloadResult reload()
+    {
+        final Path file = running.source();
+        try
+        {
+            final FulcrumConfig loaded = ConfigLoader.load(file);
+            ServiceModel.services(loaded); // the same checks config check makes
+            reload(loaded);
+            return new Views.ReloadResult(true, List.of(), "reloaded " + file + ": " + loaded.services().size()
+                + " service(s)");
+        }
+        catch (final ConfigException e)
+        {
+            log.println("fulcrum run: reload of " + file + " refused, the running configuration stays in force");
+            e.problems().forEach(problem -> log.println("  " + problem));
+            log.flush();
+            return new Views.ReloadResult(false, e.problems().stream().map(ConfigProblem::toString).toList(),
+                "refused: the running configuration stays in force");
+        }
+        catch (final RuntimeException e)
+        {
+            return new Views.ReloadResult(false, List.of(file + ": " + e.getMessage()),
+                "failed: the running configuration stays in force");
+        }
+    }
+
+    @Override
+    public Views.ReloadResult validate(final String yaml)
+    {
+        try
+        {
+            final FulcrumConfig loaded = ConfigLoader.parse(Path.of("(submitted)"), yaml);
+            ServiceModel.services(loaded);
+            return new Views.ReloadResult(true, List.of(), "valid: " + loaded.services().size() + " service(s), "
+                + loaded.backendCount() + " backend(s)");
+        }
+        catch (final ConfigException e)
+        {
+            return new Views.ReloadResult(false, e.problems().stream().map(ConfigProblem::toString).toList(),
+                "invalid");
+        }
+        catch (final RuntimeException e)
+        {
+            return new Views.ReloadResult(false, List.of(e.getMessage()), "invalid");
+        }
+    }
+
+    @Override
+    public String configuration()
+    {
+        try
+        {
+            return Files.readString(running.source(), StandardCharsets.UTF_8);
+        }
+        catch (final IOException e)
+        {
+            return "# cannot read " + running.source() + ": " + e.getMessage() + "\n";
+        }
     }
 
     /** Stops the workers, closes the sockets, detaches XDP programs and removes kernel rules. Idempotent. */

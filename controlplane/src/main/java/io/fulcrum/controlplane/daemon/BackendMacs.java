@@ -3,7 +3,6 @@ package io.fulcrum.controlplane.daemon;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +16,8 @@ import io.fulcrum.dataplane.sys.Rtnetlink;
  * Fills in each backend's next-hop Ethernet address: the configured one, else the kernel's neighbour entry for the
  * backend on the data-plane interface (resolved by ARP / neighbour discovery when absent). Backends are on the
  * appliance's LAN in a one-arm direct-server-return deployment; one that cannot be resolved stays at 00:00:00:00:00:00
- * and is reported, so the operator sees why its traffic goes nowhere.
+ * and is reported, so the operator sees why its traffic goes nowhere. {@code resolved} caches answers by backend id
+ * across reloads; an unresolved backend is asked again at the next change.
  */
 final class BackendMacs
 {
@@ -27,9 +27,9 @@ final class BackendMacs
     {
     }
 
-    static List<Service> resolve(final List<Service> services, final String interfaceName, final PrintWriter log)
+    static List<Service> resolve(final List<Service> services, final String interfaceName,
+        final Map<Integer, Long> resolved, final PrintWriter log)
     {
-        final Map<Integer, Long> resolved = new HashMap<>();
         final List<Service> result = new ArrayList<>();
         try (Rtnetlink netlink = Rtnetlink.open())
         {
@@ -43,15 +43,15 @@ final class BackendMacs
                         backends.add(backend);
                         continue;
                     }
-                    final long mac = resolved.computeIfAbsent(backend.id(), id ->
+                    final Long mac = resolved.computeIfAbsent(backend.id(), id ->
                     {
                         final long found = netlink.resolve(backend.address(), interfaceName, RESOLVE_TIMEOUT).orElse(0);
                         log.println("fulcrum run: backend " + IpLiterals.format(backend.address()) + " is at "
                             + (found == 0 ? "an unknown address (no neighbour answer on " + interfaceName + ")"
                             : MacAddresses.format(found)));
-                        return found;
+                        return found == 0 ? null : found; // not cached: asked again next time
                     });
-                    backends.add(backend.withMac(mac));
+                    backends.add(backend.withMac(mac == null ? 0 : mac));
                 }
                 result.add(new Service(service.id(), service.name(), service.vip(), service.port(), service.protocol(),
                     service.encapsulation(), service.maglevSize(), backends));

@@ -1,0 +1,39 @@
+package io.fulcrum.controlplane;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** What this build of Fulcrum is: the version Maven stamped into the jar. */
+public final class FulcrumBuild
+{
+    private static final String POM_PROPERTIES = "/META-INF/maven/io.fulcrum/fulcrum-controlplane/pom.properties";
+    private static final String VERSION = readVersion();
+
+    private FulcrumBuild()
+    {
+    }
+
+    public static String version()
+    {
+        return VERSION;
+    }
+
+    private static String readVersion()
+    {
+        try (InputStream in = FulcrumBuild.class.getResourceAsStream(POM_PROPERTIES))
+        {
+            if (in != null)
+            {
+                final Properties properties = new Properties();
+                properties.load(in);
+                return properties.getProperty("version", "(unknown version)");
+            }
+        }
+        catch (final IOException e)
+        {
+            // fall through: a version string is not worth failing for
+        }
+        return "(development build)";
+    }
+}
