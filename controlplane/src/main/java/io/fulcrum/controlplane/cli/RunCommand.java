@@ -9,6 +9,7 @@ import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.daemon.Appliance;
+import io.fulcrum.controlplane.daemon.EventLog;
 import io.fulcrum.controlplane.daemon.Views;
 import picocli.CommandLine.Command;
 import sun.misc.Signal;
@@ -30,6 +31,10 @@ public final class RunCommand implements Callable<Integer>
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "Fulcrum configuration (YAML).")
     private Path config;
 
+    @Option(names = "--log-format", defaultValue = "human", paramLabel = "FORMAT",
+        description = "human (default) or json: one JSON object per event line, for log shippers.")
+    private String logFormat;
+
     @Override
     public Integer call() throws ConfigException, InterruptedException
     {
@@ -45,7 +50,8 @@ public final class RunCommand implements Callable<Integer>
         final Appliance appliance;
         try
         {
-            appliance = Appliance.start(loaded, out);
+            appliance = Appliance.start(loaded, new EventLog(out,
+                "json".equals(logFormat) ? EventLog.Format.JSON : EventLog.Format.HUMAN));
         }
         catch (final RuntimeException e)
         {

@@ -1,7 +1,6 @@
 package io.fulcrum.controlplane.daemon;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,7 +56,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     private final BackendStates states;
     private final Map<Integer, Long> macs;
     private final CountersFile counters;
-    private final PrintWriter log;
+    private final EventLog log;
     private final Instant started = Instant.now();
     private FulcrumConfig running;
     private List<Service> published;
@@ -65,7 +64,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
 
     private Appliance(final Dataplane dataplane, final List<InterfacePorts> interfaces, final BackendIds backendIds,
         final BackendStates states, final Map<Integer, Long> macs, final CountersFile counters,
-        final FulcrumConfig running, final List<Service> published, final PrintWriter log)
+        final FulcrumConfig running, final List<Service> published, final EventLog log)
     {
         this.dataplane = dataplane;
         this.interfaces = interfaces;
@@ -85,7 +84,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             : "fulcrum run needs root (raw sockets, BPF and XDP): run it with sudo";
     }
 
-    public static Appliance start(final FulcrumConfig config, final PrintWriter log)
+    public static Appliance start(final FulcrumConfig config, final EventLog log)
     {
         if (config.dataplane().interfaces().isEmpty())
         {
@@ -100,7 +99,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             config.dataplane().interfaces().getFirst(), macs, log);
         final CountersFile counters = CountersFile.create(config.dataplane().countersFile(), 16_384);
         final Dataplane dataplane = new Dataplane(settings, counters, SystemEpochClock.INSTANCE,
-            error -> log.println("fulcrum run: worker error: " + error));
+            error -> log.event("worker-error", "worker error: " + error, "error", String.valueOf(error)));
         final List<InterfacePorts> opened = new ArrayList<>();
         try
         {
@@ -114,13 +113,14 @@ public final class Appliance implements ApplianceControl, AutoCloseable
                 {
                     dataplane.addWorker(port);
                 }
-                log.println("fulcrum run: " + name + ": " + ports.ports().size() + " worker(s) on " + ports.mode());
+                log.event("ports", name + ": " + ports.ports().size() + " worker(s) on " + ports.mode(),
+                    "interface", name, "workers", ports.ports().size(), "packet_io", ports.mode());
             }
             dataplane.publish(services);
             dataplane.start();
-            log.println("fulcrum run: forwarding " + services.size() + " service(s); counters in "
-                + config.dataplane().countersFile());
-            log.flush();
+            log.event("started", "forwarding " + services.size() + " service(s); counters in "
+                + config.dataplane().countersFile(), "version", FulcrumBuild.version(), "config",
+                config.source().toString());
             return new Appliance(dataplane, opened, backendIds, states, macs, counters, config, services, log);
         }
         catch (final RuntimeException e)
@@ -153,7 +153,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         }
         if (!config.dataplane().equals(running.dataplane()))
         {
-            log.println("fulcrum run: " + config.source() + ": dataplane settings changed; they take effect at the "
+            log.event("restart-needed", config.source() + ": dataplane settings changed; they take effect at the "
                 + "next restart (services and pools are applied now)");
         }
         final FulcrumConfig previous = running;
@@ -169,8 +169,8 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             running = previous;
             throw e;
         }
-        log.println("fulcrum run: reloaded " + config.source() + ": " + config.services().size() + " service(s)");
-        log.flush();
+        log.event("reloaded", "reloaded " + config.source() + ": " + config.services().size() + " service(s)",
+            "config", config.source().toString(), "services", config.services().size());
     }
 
     /** A health check changed its verdict on a backend: republish so that traffic follows. */
@@ -186,9 +186,8 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         states.health(key, health);
         if (!before.equals(health))
         {
-            log.println("fulcrum run: backend " + IpLiterals.format(address) + " in " + pool + " is " + health
-                + " (" + reason + ")");
-            log.flush();
+            log.event("backend-" + health, "backend " + IpLiterals.format(address) + " in " + pool + " is " + health
+                + " (" + reason + ")", "pool", pool, "backend", IpLiterals.format(address), "reason", reason);
             republish();
         }
     }
@@ -298,9 +297,9 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         final BackendStates.Key key = existing(pool, address);
         states.admin(key, state);
         republish();
-        log.println("fulcrum run: backend " + IpLiterals.format(key.address()) + " in " + pool + " set to "
-            + state.name().toLowerCase() + " by the operator");
-        log.flush();
+        log.event("backend-" + state.name().toLowerCase(), "backend " + IpLiterals.format(key.address()) + " in "
+            + pool + " set to " + state.name().toLowerCase() + " by the operator", "pool", pool, "backend",
+            IpLiterals.format(key.address()));
     }
 
     @Override
@@ -313,9 +312,9 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         final BackendStates.Key key = existing(pool, address);
         states.weight(key, weight);
         republish();
-        log.println("fulcrum run: backend " + IpLiterals.format(key.address()) + " in " + pool + " weight " + weight
-            + " by the operator (until the next reload)");
-        log.flush();
+        log.event("backend-weight", "backend " + IpLiterals.format(key.address()) + " in " + pool + " weight "
+            + weight + " by the operator (until the next reload)", "pool", pool, "backend",
+            IpLiterals.format(key.address()), "weight", weight);
     }
 
     private BackendStates.Key existing(final String pool, final String address)
@@ -351,9 +350,9 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         }
         catch (final ConfigException e)
         {
-            log.println("fulcrum run: reload of " + file + " refused, the running configuration stays in force");
-            e.problems().forEach(problem -> log.println("  " + problem));
-            log.flush();
+            log.event("reload-refused", "reload of " + file + " refused, the running configuration stays in force: "
+                + String.join("; ", e.problems().stream().map(ConfigProblem::toString).toList()), "config",
+                file.toString());
             return new Views.ReloadResult(false, e.problems().stream().map(ConfigProblem::toString).toList(),
                 "refused: the running configuration stays in force");
         }
@@ -412,7 +411,6 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         {
             ports.close();
         }
-        log.println("fulcrum run: stopped; XDP programs and sockets released");
-        log.flush();
+        log.event("stopped", "stopped; XDP programs and sockets released");
     }
 }

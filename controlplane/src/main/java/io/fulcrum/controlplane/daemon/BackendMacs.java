@@ -1,6 +1,5 @@
 package io.fulcrum.controlplane.daemon;
 
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +27,7 @@ final class BackendMacs
     }
 
     static List<Service> resolve(final List<Service> services, final String interfaceName,
-        final Map<Integer, Long> resolved, final PrintWriter log)
+        final Map<Integer, Long> resolved, final EventLog log)
     {
         final List<Service> result = new ArrayList<>();
         try (Rtnetlink netlink = Rtnetlink.open())
@@ -46,9 +45,10 @@ final class BackendMacs
                     final Long mac = resolved.computeIfAbsent(backend.id(), id ->
                     {
                         final long found = netlink.resolve(backend.address(), interfaceName, RESOLVE_TIMEOUT).orElse(0);
-                        log.println("fulcrum run: backend " + IpLiterals.format(backend.address()) + " is at "
-                            + (found == 0 ? "an unknown address (no neighbour answer on " + interfaceName + ")"
-                            : MacAddresses.format(found)));
+                        log.event(found == 0 ? "backend-unresolved" : "backend-resolved", "backend "
+                            + IpLiterals.format(backend.address()) + " is at " + (found == 0
+                            ? "an unknown address (no neighbour answer on " + interfaceName + ")"
+                            : MacAddresses.format(found)), "backend", IpLiterals.format(backend.address()));
                         return found == 0 ? null : found; // not cached: asked again next time
                     });
                     backends.add(backend.withMac(mac == null ? 0 : mac));

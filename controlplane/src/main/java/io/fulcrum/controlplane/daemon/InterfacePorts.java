@@ -1,6 +1,5 @@
 package io.fulcrum.controlplane.daemon;
 
-import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,7 +38,7 @@ final class InterfacePorts implements AutoCloseable
     }
 
     static InterfacePorts open(final String interfaceName, final PacketIo packetIo, final int workers,
-        final int fanoutGroup, final List<Service> services, final PrintWriter log)
+        final int fanoutGroup, final List<Service> services, final EventLog log)
     {
         if (packetIo != PacketIo.AF_PACKET)
         {
@@ -53,8 +52,8 @@ final class InterfacePorts implements AutoCloseable
                 {
                     throw e;
                 }
-                log.println("fulcrum run: AF_XDP unavailable on " + interfaceName + " (" + e.getMessage()
-                    + "); using AF_PACKET");
+                log.event("af-xdp-unavailable", "AF_XDP unavailable on " + interfaceName + " (" + e.getMessage()
+                    + "); using AF_PACKET", "interface", interfaceName);
             }
         }
         return openAfPacket(interfaceName, workers, fanoutGroup, services);
