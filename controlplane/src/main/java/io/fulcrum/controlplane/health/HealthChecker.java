@@ -1,6 +1,7 @@
 package io.fulcrum.controlplane.health;
 
 import io.fulcrum.controlplane.config.HealthCheckType;
+import io.fulcrum.controlplane.config.IpLiterals;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -47,6 +48,12 @@ public final class HealthChecker implements AutoCloseable
      */
     public HealthChecker(final HealthListener listener, final Clock clock)
     {
+        this(listener, clock, true);
+    }
+
+    /** @param epollWanted false to run on Java NIO even where epoll is available (to test the fallback) */
+    HealthChecker(final HealthListener listener, final Clock clock, final boolean epollWanted)
+    {
         this.listener = listener;
         this.clock = clock;
         final ThreadFactory netty = new DefaultThreadFactory("fulcrum-health", true);
@@ -55,7 +62,7 @@ public final class HealthChecker implements AutoCloseable
             threadsStarted.incrementAndGet();
             return netty.newThread(task);
         };
-        this.transport = Transport.oneThread(counted);
+        this.transport = Transport.oneThread(counted, epollWanted);
         this.loop = (EventLoop)transport.group().next();
         this.probes = new Probes(transport);
     }
@@ -74,7 +81,7 @@ public final class HealthChecker implements AutoCloseable
         {
             if (byKey.put(new Key(target.pool(), target.address()), target) != null)
             {
-                throw new IllegalArgumentException("target " + target.address().getHostAddress() + " of pool " +
+                throw new IllegalArgumentException("target " + IpLiterals.format(target.address()) + " of pool " +
                     target.pool() + " is given twice");
             }
         }
@@ -237,7 +244,7 @@ public final class HealthChecker implements AutoCloseable
             catch (final RuntimeException e)
             {
                 LOG.log(System.Logger.Level.ERROR, "health listener failed on " + target.pool + " " +
-                    target.address.getHostAddress(), e);
+                    IpLiterals.format(target.address), e);
             }
         }
         if (!closed && !target.stopped)

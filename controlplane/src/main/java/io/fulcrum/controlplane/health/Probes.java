@@ -2,6 +2,7 @@ package io.fulcrum.controlplane.health;
 
 import io.fulcrum.controlplane.config.HealthCheckConfig;
 import io.fulcrum.controlplane.config.HealthCheckType;
+import io.fulcrum.controlplane.config.IpLiterals;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -193,8 +194,8 @@ final class Probes
             return check.host().get();
         }
         final InetAddress address = remote.getAddress();
-        final String literal = address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" :
-            address.getHostAddress();
+        final String literal = address instanceof Inet6Address ? "[" + IpLiterals.format(address) + "]" :
+            IpLiterals.format(address);
         final int defaultPort = check.type() == HealthCheckType.HTTPS ? 443 : 80;
         return remote.getPort() == defaultPort ? literal : literal + ":" + remote.getPort();
     }

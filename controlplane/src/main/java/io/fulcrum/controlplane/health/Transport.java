@@ -26,15 +26,18 @@ record Transport(String name, EventLoopGroup group, Class<? extends SocketChanne
     private static final System.Logger LOG = System.getLogger(Transport.class.getName());
 
     /** One thread: thousands of checks are mostly waiting, and one loop keeps their state free of locks. */
-    static Transport oneThread(final ThreadFactory threads)
+    static Transport oneThread(final ThreadFactory threads, final boolean epollWanted)
     {
-        if (Epoll.isAvailable())
+        if (epollWanted && Epoll.isAvailable())
         {
             return new Transport("epoll", new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory()),
                 EpollSocketChannel.class, EpollDatagramChannel.class);
         }
-        LOG.log(System.Logger.Level.WARNING, "health checks use Java NIO: the epoll transport is not available: {0}",
-            String.valueOf(Epoll.unavailabilityCause()));
+        if (epollWanted)
+        {
+            LOG.log(System.Logger.Level.WARNING, "health checks use Java NIO: the epoll transport is not available: {0}",
+                String.valueOf(Epoll.unavailabilityCause()));
+        }
         return new Transport("nio", new MultiThreadIoEventLoopGroup(1, threads, NioIoHandler.newFactory()),
             NioSocketChannel.class, NioDatagramChannel.class);
     }

@@ -63,8 +63,13 @@ class HealthCheckerTest
 
     private HealthChecker checker()
     {
+        return checker(true);
+    }
+
+    private HealthChecker checker(final boolean epoll)
+    {
         checker = new HealthChecker((pool, address, state, reason) -> transitions.add(new Transition(pool, address, state,
-            reason, checkerRef.get().status(pool, address).history())), Clock.systemUTC());
+            reason, checkerRef.get().status(pool, address).history())), Clock.systemUTC(), epoll);
         checkerRef.set(checker);
         return checker;
     }
@@ -106,6 +111,31 @@ class HealthCheckerTest
     }
 
     @Test
+    void anIpv6BackendIsCheckedOnItsOwnAddress() throws Exception
+    {
+        final InetAddress v6 = InetAddress.ofLiteral("::1");
+        final ServerSocket server = new ServerSocket();
+        server.bind(new InetSocketAddress(v6, 0));
+        servers.add(server);
+        final HttpServer http = HttpServer.create(new InetSocketAddress(v6, 0), 50);
+        final AtomicReference<String> hostSeen = new AtomicReference<>();
+        http.createContext("/", exchange ->
+        {
+            hostSeen.set(exchange.getRequestHeaders().getFirst("Host"));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        http.start();
+        servers.add(() -> http.stop(0));
+        checker().update(List.of(new HealthTarget("tcp6", v6, check(HealthCheckType.TCP, server.getLocalPort(), 2, 3)),
+            new HealthTarget("http6", v6, check(HealthCheckType.HTTP, http.getAddress().getPort(), 2, 3))));
+
+        assertEquals("first check passed: connected", awaitTransition("tcp6", HealthState.UP).reason());
+        assertEquals("first check passed: HTTP 200", awaitTransition("http6", HealthState.UP).reason());
+        assertEquals("[::1]:" + http.getAddress().getPort(), hostSeen.get());
+    }
+
+    @Test
     void anHttpCheckFollowsTheStatusAndTheBody() throws Exception
     {
         final AtomicInteger status = new AtomicInteger(200);
@@ -125,7 +155,7 @@ class HealthCheckerTest
         server.start();
         servers.add(() -> server.stop(0));
         final HealthCheckConfig check = new HealthCheckConfig(HealthCheckType.HTTP, server.getAddress().getPort(),
-            Duration.ofMillis(100), Duration.ofMillis(80), 2, 2, "/healthz", List.of(new StatusRange(200, 299)),
+            Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, "/healthz", List.of(new StatusRange(200, 299)),
             Optional.of("ok"), Optional.of("www.example.com"), false, "", Optional.empty());
         checker().update(List.of(new HealthTarget("web", LOOPBACK, check)));
 
@@ -312,6 +342,31 @@ class HealthCheckerTest
     }
 
     @Test
+    void theNioFallbackRunsTheSameChecks() throws Exception
+    {
+        final TcpListener server = listen(0);
+        final DatagramSocket silentUdp = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+        servers.add(silentUdp);
+        final HttpServer http = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 50);
+        http.createContext("/", exchange ->
+        {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        http.start();
+        servers.add(() -> http.stop(0));
+        checker(false).update(List.of(new HealthTarget("tcp", LOOPBACK, check(HealthCheckType.TCP, server.port(), 2, 3)),
+            new HealthTarget("http", LOOPBACK, check(HealthCheckType.HTTP, http.getAddress().getPort(), 2, 1)),
+            new HealthTarget("udp", LOOPBACK, udp(silentUdp.getLocalPort(), "ping", Optional.empty()))));
+
+        assertEquals("nio", checker.transportName());
+        assertEquals("first check passed: connected", awaitTransition("tcp", HealthState.UP).reason());
+        assertEquals("1 consecutive checks failed, last: HTTP 204", awaitTransition("http", HealthState.DOWN).reason());
+        assertEquals("1 consecutive checks failed, last: timeout after 250 ms waiting for a reply",
+            awaitTransition("udp", HealthState.DOWN).reason());
+    }
+
+    @Test
     void closingStopsTheEventLoopThread() throws Exception
     {
         final TcpListener server = listen(0);
@@ -326,13 +381,13 @@ class HealthCheckerTest
 
     private static HealthCheckConfig check(final HealthCheckType type, final int port, final int rise, final int fall)
     {
-        return new HealthCheckConfig(type, port, Duration.ofMillis(100), Duration.ofMillis(80), rise, fall, "/",
+        return new HealthCheckConfig(type, port, Duration.ofMillis(300), Duration.ofMillis(250), rise, fall, "/",
             List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, "", Optional.empty());
     }
 
     private static HealthCheckConfig udp(final int port, final String send, final Optional<String> expect)
     {
-        return new HealthCheckConfig(HealthCheckType.UDP, port, Duration.ofMillis(200), Duration.ofMillis(150), 2, 1, "/",
+        return new HealthCheckConfig(HealthCheckType.UDP, port, Duration.ofMillis(300), Duration.ofMillis(250), 2, 1, "/",
             List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, send, expect);
     }
 
