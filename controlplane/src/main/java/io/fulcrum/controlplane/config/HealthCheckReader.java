@@ -129,7 +129,8 @@ final class HealthCheckReader
                 "interval" : "timeout";
             final Node node = own.map.optional(key) != null ? own.map.optional(key) : own.map.node();
             problems.at(node, own.map.field(key), "expected a timeout shorter than the interval, found timeout " +
-                millis(timeout) + " and interval " + millis(interval) + " (a check must end before the next starts)");
+                millis(timeout) + (own.timeout == null && (base == null || base.timeout == null) ? " (the default)" : "") +
+                " and interval " + millis(interval) + " (a check must end before the next starts)");
         }
         if (problems.count() != problemsBefore)
         {

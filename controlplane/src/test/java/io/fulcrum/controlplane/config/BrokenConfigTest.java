@@ -190,7 +190,7 @@ class BrokenConfigTest
                 "expected a timeout shorter than the interval, found timeout 1000 ms and interval 1000 ms"),
             broken("an interval below the default timeout", poolCheck("type: tcp, port: 80, interval: 500ms"),
                 10, 52, "pools[0].health-check.interval",
-                "expected a timeout shorter than the interval, found timeout 1000 ms and interval 500 ms"),
+                "expected a timeout shorter than the interval, found timeout 1000 ms (the default) and interval 500 ms"),
             broken("an interval without a unit", poolCheck("type: tcp, port: 80, interval: 2"), 10, 52,
                 "pools[0].health-check.interval", "expected a duration with a unit"),
             broken("rise of zero", poolCheck("type: tcp, port: 80, rise: 0"), 10, 48, "pools[0].health-check.rise",
