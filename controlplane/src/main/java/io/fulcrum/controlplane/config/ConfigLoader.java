@@ -47,8 +47,8 @@ public final class ConfigLoader
     static final List<String> ENCAPSULATION = List.of("ipv4-source", "ipv6-source", "gue-port");
     static final List<String> SERVICE = List.of("name", "vip", "port", "protocol", "forwarding", "scheduler",
         "maglev-table-size", "pool");
-    static final List<String> POOL = List.of("name", "backends");
-    static final List<String> BACKEND = List.of("address", "weight", "mac");
+    static final List<String> POOL = List.of("name", "backends", "health-check");
+    static final List<String> BACKEND = List.of("address", "weight", "mac", "health-check");
 
     /**
      * Sections later releases will read. Refused rather than ignored: an operator who writes a vrrp section and gets
@@ -57,7 +57,6 @@ public final class ConfigLoader
     static final Map<String, String> RESERVED_TOP_LEVEL = reserved(
         "health-checks", "health checks", "api", "the control API", "vrrp", "VRRP failover", "sync",
         "connection sync between peers");
-    static final Map<String, String> RESERVED_IN_POOL = reserved("health-check", "health checks");
 
     /** Operator-chosen names end up in counters, metrics labels and CLI arguments: keep them plain. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -71,11 +70,13 @@ public final class ConfigLoader
 
     private final Problems problems;
     private final YamlValues values;
+    private final HealthCheckReader healthChecks;
 
     private ConfigLoader(final Path file)
     {
         this.problems = new Problems(file);
         this.values = new YamlValues(problems);
+        this.healthChecks = new HealthCheckReader(problems, values);
     }
 
     /**
@@ -402,7 +403,7 @@ public final class ConfigLoader
         final Map<String, Integer> firstByName = new HashMap<>();
         for (int i = 0; i < items.size(); i++)
         {
-            final YamlMap map = values.map(items.get(i), "pools[" + i + "]", POOL, RESERVED_IN_POOL);
+            final YamlMap map = values.map(items.get(i), "pools[" + i + "]", POOL);
             if (map == null)
             {
                 continue;
@@ -413,12 +414,41 @@ public final class ConfigLoader
             {
                 problems.at(map.optional("name"), map.field("name"), "pools[" + first + "] is already named '" + name + "'");
             }
-            pools.add(new Parsed<>(new PoolConfig(name, backends(map)), map));
+            pools.add(new Parsed<>(new PoolConfig(name, backends(map, poolHealthCheck(map))), map));
         }
         return pools;
     }
 
-    private List<BackendConfig> backends(final YamlMap pool)
+    /** The pool's check as given, for backends to inherit; null when the pool has none or it is not valid. */
+    private PoolHealthCheck poolHealthCheck(final YamlMap pool)
+    {
+        final Node node = pool.optional("health-check");
+        if (node == null)
+        {
+            return new PoolHealthCheck(null, null, true);
+        }
+        final HealthCheckReader.Fields fields = healthChecks.read(node, pool.field("health-check"));
+        final HealthCheckConfig check = fields == null ? null : healthChecks.resolve(null, fields);
+        return new PoolHealthCheck(fields, check, check != null);
+    }
+
+    /** A backend's effective check: the pool's, with the backend's own fields over it. */
+    private Optional<HealthCheckConfig> backendHealthCheck(final YamlMap backend, final PoolHealthCheck pool)
+    {
+        final Node node = backend.optional("health-check");
+        if (node == null)
+        {
+            return Optional.ofNullable(pool.check());
+        }
+        final HealthCheckReader.Fields fields = healthChecks.read(node, backend.field("health-check"));
+        if (fields == null || !pool.valid())
+        {
+            return Optional.empty(); // the pool's own problem is reported once, at the pool
+        }
+        return Optional.ofNullable(healthChecks.resolve(pool.fields(), fields));
+    }
+
+    private List<BackendConfig> backends(final YamlMap pool, final PoolHealthCheck poolHealthCheck)
     {
         final List<BackendConfig> backends = new ArrayList<>();
         final Node node = pool.required("backends", "a list of backends");
@@ -449,6 +479,7 @@ public final class ConfigLoader
             final int weight = optionalInteger(map, "weight", 0, BackendConfig.MAX_WEIGHT, BackendConfig.DEFAULT_WEIGHT);
             final Node macNode = map.optional("mac");
             final long mac = macNode == null ? MacAddresses.UNRESOLVED : values.mac(macNode, map.field("mac"), MacAddresses.UNRESOLVED);
+            final Optional<HealthCheckConfig> healthCheck = backendHealthCheck(map, poolHealthCheck);
             if (address == null)
             {
                 continue;
@@ -459,7 +490,7 @@ public final class ConfigLoader
                 problems.at(addressNode, map.field("address"), IpLiterals.format(address) + " is already " +
                     pool.field("backends") + "[" + first + "]; a backend may appear once per pool (raise its weight instead)");
             }
-            backends.add(new BackendConfig(address, weight, mac));
+            backends.add(new BackendConfig(address, weight, mac, healthCheck));
         }
         return backends;
     }
@@ -647,6 +678,15 @@ public final class ConfigLoader
     }
 
     private record Listener(InetAddress vip, int port, Protocol protocol)
+    {
+    }
+
+    /**
+     * @param fields what the pool's health-check gives (null: none, or not a mapping)
+     * @param check  the pool's resolved check, null when it has none or it is not valid
+     * @param valid  false when the pool's check had a problem (backends then skip their own resolution)
+     */
+    private record PoolHealthCheck(HealthCheckReader.Fields fields, HealthCheckConfig check, boolean valid)
     {
     }
 }

@@ -155,8 +155,6 @@ class BrokenConfigTest
                 "pools[0].backends", "a pool needs at least one backend, found an empty list"),
             broken("a pool without a backends field", SERVICE + "pools:\n  - name: p\n", 7, 5,
                 "pools[0].backends", "required field 'backends' is missing"),
-            broken("a health check, reserved for a later release", SERVICE + POOL + "    health-check: { tcp: 80 }\n",
-                10, 5, "pools[0].health-check", "'health-check' is reserved for health checks"),
             broken("a backend twice in a pool",
                 SERVICE + "pools:\n  - name: p\n    backends:\n      - address: 10.0.0.1\n      - address: 10.0.0.1\n",
                 10, 18, "pools[0].backends[1].address", "10.0.0.1 is already pools[0].backends[0]"),
@@ -173,7 +171,67 @@ class BrokenConfigTest
                 SERVICE + "pools:\n  - name: p\n    backends:\n      - { address: 10.0.0.1, mac: 02-00-00-00-00-11 }\n", 9, 35,
                 "pools[0].backends[0].mac", "expected a MAC address like 02:00:00:00:00:11"),
             broken("a backend port", SERVICE + "pools:\n  - name: p\n    backends:\n      - { address: 10.0.0.1, port: 8080 }\n",
-                9, 30, "pools[0].backends[0].port", "unknown field 'port' (expected one of: address, weight, mac)"));
+                9, 30, "pools[0].backends[0].port", "unknown field 'port' (expected one of: address, weight, mac, health-check)"),
+            // health checks: the pool's
+            broken("the top-level health-checks section, still reserved", "health-checks: {}\n" + SERVICE + POOL, 1, 1,
+                "health-checks", "'health-checks' is reserved for health checks"),
+            broken("a health check as a word", SERVICE + POOL + "    health-check: tcp\n", 10, 19, "pools[0].health-check",
+                "expected a mapping with fields type, port, interval, timeout"),
+            broken("a health check without a type", poolCheck("port: 80"), 10, 19, "pools[0].health-check.type",
+                "required field 'type' is missing (expected one of tcp, http, https, udp)"),
+            broken("an ICMP health check", poolCheck("type: icmp"), 10, 27, "pools[0].health-check.type",
+                "expected one of tcp, http, https, udp, found 'icmp'"),
+            broken("a TCP check without a port", poolCheck("type: tcp"), 10, 19, "pools[0].health-check.port",
+                "required field 'port' is missing (a tcp check needs the port to check"),
+            broken("a UDP check without a request", poolCheck("type: udp, port: 53"), 10, 19, "pools[0].health-check.send",
+                "required field 'send' is missing"),
+            broken("a timeout as long as the interval", poolCheck("type: tcp, port: 80, interval: 1s, timeout: 1s"),
+                10, 65, "pools[0].health-check.timeout",
+                "expected a timeout shorter than the interval, found timeout 1000 ms and interval 1000 ms"),
+            broken("an interval below the default timeout", poolCheck("type: tcp, port: 80, interval: 500ms"),
+                10, 52, "pools[0].health-check.interval",
+                "expected a timeout shorter than the interval, found timeout 1000 ms (the default) and interval 500 ms"),
+            broken("an interval without a unit", poolCheck("type: tcp, port: 80, interval: 2"), 10, 52,
+                "pools[0].health-check.interval", "expected a duration with a unit"),
+            broken("rise of zero", poolCheck("type: tcp, port: 80, rise: 0"), 10, 48, "pools[0].health-check.rise",
+                "expected an integer from 1 to 100, found 0"),
+            broken("a path on a TCP check", poolCheck("type: tcp, port: 80, path: /healthz"), 10, 48,
+                "pools[0].health-check.path", "'path' applies to http and https checks only; this check is tcp"),
+            broken("verify on an HTTP check", poolCheck("type: http, verify: true"), 10, 41, "pools[0].health-check.verify",
+                "'verify' applies to https checks only; this check is http"),
+            broken("a path without its slash", poolCheck("type: http, path: healthz"), 10, 39, "pools[0].health-check.path",
+                "expected a request path starting with '/'"),
+            broken("a status range upside down", poolCheck("type: http, expect-status: \"399-200\""), 10, 48,
+                "pools[0].health-check.expect-status", "lowest first, found '399-200'"),
+            broken("a status that is not HTTP's", poolCheck("type: http, expect-status: [200, 99]"), 10, 54,
+                "pools[0].health-check.expect-status[1]", "expected an integer from 100 to 599, found 99"),
+            broken("a status as a word", poolCheck("type: http, expect-status: ok"), 10, 48,
+                "pools[0].health-check.expect-status", "expected an HTTP status like 200, a range like \"200-399\""),
+            broken("verify as yes", poolCheck("type: https, verify: yes"), 10, 42, "pools[0].health-check.verify",
+                "expected true or false, found 'yes'"),
+            broken("an unknown escape in a UDP request", poolCheck("type: udp, port: 53, send: 'ping\\q'"), 10, 48,
+                "pools[0].health-check.send", "unknown escape \\q"),
+            broken("a short hexadecimal escape", poolCheck("type: udp, port: 53, send: '\\x4'"), 10, 48,
+                "pools[0].health-check.send", "expected two hexadecimal digits after \\x"),
+            broken("a character beyond a byte", poolCheck("type: udp, port: 53, send: \"\u20ac\""), 10, 48,
+                "pools[0].health-check.send", "found U+20AC"),
+            broken("a misspelt health check field", poolCheck("type: http, expect_status: 200"), 10, 33,
+                "pools[0].health-check.expect_status", "unknown field 'expect_status' (expected one of: type, port"),
+            // health checks: a backend's override
+            broken("a backend's check without a type in a pool without one",
+                SERVICE + "pools:\n  - name: p\n    backends:\n      - { address: 10.0.0.1, health-check: { port: 80 } }\n",
+                9, 44, "pools[0].backends[0].health-check.type", "required field 'type' is missing"),
+            broken("a backend that turns a TCP check into UDP without a port",
+                backendCheck("type: tcp, port: 80", "type: udp, send: ping"), 10, 44,
+                "pools[0].backends[0].health-check.port", "required field 'port' is missing (a udp check"),
+            broken("a backend's timeout beyond the pool's interval",
+                backendCheck("type: tcp, port: 80, interval: 500ms, timeout: 200ms", "timeout: 1s"), 10, 55,
+                "pools[0].backends[0].health-check.timeout", "found timeout 1000 ms and interval 500 ms"),
+            broken("a backend's path on the pool's TCP check", backendCheck("type: tcp, port: 80", "path: /"), 10, 52,
+                "pools[0].backends[0].health-check.path", "'path' applies to http and https checks only; this check is tcp"),
+            broken("a pool's wrong check reported once, not again at each backend",
+                backendCheck("type: tcp", "rise: 3"), 8, 19, "pools[0].health-check.port",
+                "required field 'port' is missing"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -199,6 +257,19 @@ class BrokenConfigTest
         final String field, final String phrase)
     {
         return Named.of(name, new Broken(yaml, line, column, field, phrase));
+    }
+
+    /** {@link #SERVICE} and {@link #POOL} with a health check in flow style on line 10, starting at column 19. */
+    private static String poolCheck(final String fields)
+    {
+        return SERVICE + POOL + "    health-check: { " + fields + " }\n";
+    }
+
+    /** A pool with a check (line 8) and one backend with an override (line 10, starting at column 44). */
+    private static String backendCheck(final String poolFields, final String backendFields)
+    {
+        return SERVICE + "pools:\n  - name: p\n    health-check: { " + poolFields + " }\n    backends:\n" +
+            "      - { address: 10.0.0.1, health-check: { " + backendFields + " } }\n";
     }
 
     /** The service of {@link #SERVICE} with its vip or port line replaced, or another line added after port. */

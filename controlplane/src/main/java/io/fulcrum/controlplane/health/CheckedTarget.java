@@ -1,0 +1,84 @@
+package io.fulcrum.controlplane.health;
+
+import io.fulcrum.controlplane.config.HealthCheckConfig;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One target's schedule, counters and state. Everything but {@link #status} is touched on the event loop only;
+ * {@link #status} is replaced whole after each result so any thread may read it.
+ */
+final class CheckedTarget
+{
+    final String pool;
+    final InetAddress address;
+    HealthCheckConfig check;
+    /** The next run, while none is in flight. */
+    ScheduledFuture<?> next;
+    /** The run in flight, or null. */
+    CheckRun inFlight;
+    /** Numbers runs, so a run that ends after the target changed is recognised and ignored. */
+    long runs;
+    boolean stopped;
+    private int consecutiveSuccesses;
+    private int consecutiveFailures;
+    private volatile HealthStatus status = new HealthStatus(HealthState.UNKNOWN, List.of());
+
+    CheckedTarget(final HealthTarget target)
+    {
+        this.pool = target.pool();
+        this.address = target.address();
+        this.check = target.check();
+    }
+
+    HealthStatus status()
+    {
+        return status;
+    }
+
+    /**
+     * Counts a result and moves the state as {@link HealthState} describes.
+     *
+     * @return why the state changed, or null when it did not
+     */
+    String record(final HealthStatus.Result result)
+    {
+        final HealthState before = status.state();
+        HealthState after = before;
+        String reason = null;
+        if (result.ok())
+        {
+            consecutiveSuccesses++;
+            consecutiveFailures = 0;
+            if (before == HealthState.UNKNOWN)
+            {
+                after = HealthState.UP;
+                reason = "first check passed: " + result.detail();
+            }
+            else if (before == HealthState.DOWN && consecutiveSuccesses >= check.rise())
+            {
+                after = HealthState.UP;
+                reason = consecutiveSuccesses + " consecutive checks passed, last: " + result.detail();
+            }
+        }
+        else
+        {
+            consecutiveFailures++;
+            consecutiveSuccesses = 0;
+            if (before != HealthState.DOWN && consecutiveFailures >= check.fall())
+            {
+                after = HealthState.DOWN;
+                reason = consecutiveFailures + " consecutive checks failed, last: " + result.detail();
+            }
+        }
+        final List<HealthStatus.Result> history = new ArrayList<>(HealthStatus.HISTORY);
+        final List<HealthStatus.Result> previous = status.history();
+        history.addAll(previous.subList(Math.max(0, previous.size() - (HealthStatus.HISTORY - 1)), previous.size()));
+        history.add(result);
+        status = new HealthStatus(after, history);
+        return reason;
+    }
+}
