@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.time.Clock;
 
 import org.agrona.concurrent.SystemEpochClock;
 
@@ -28,6 +31,9 @@ import io.fulcrum.controlplane.config.IpLiterals;
 import io.fulcrum.controlplane.config.PoolConfig;
 import io.fulcrum.controlplane.config.ServiceConfig;
 import io.fulcrum.controlplane.config.ServiceModel;
+import io.fulcrum.controlplane.health.HealthChecker;
+import io.fulcrum.controlplane.health.HealthStatus;
+import io.fulcrum.controlplane.health.HealthTarget;
 import io.fulcrum.dataplane.Dataplane;
 import io.fulcrum.dataplane.DataplaneSettings;
 import io.fulcrum.dataplane.balance.Backend;
@@ -58,6 +64,10 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     private final CountersFile counters;
     private final EventLog log;
     private final Instant started = Instant.now();
+    /** Health verdicts arrive on the checker's event loop; republishing (which may resolve a MAC) runs here. */
+    private final ExecutorService control = Executors.newSingleThreadExecutor(
+        Thread.ofPlatform().name("fulcrum-control").daemon(true).factory());
+    private HealthChecker health;
     private FulcrumConfig running;
     private List<Service> published;
     private boolean closed;
@@ -121,7 +131,10 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             log.event("started", "forwarding " + services.size() + " service(s); counters in "
                 + config.dataplane().countersFile(), "version", FulcrumBuild.version(), "config",
                 config.source().toString());
-            return new Appliance(dataplane, opened, backendIds, states, macs, counters, config, services, log);
+            final Appliance appliance =
+                new Appliance(dataplane, opened, backendIds, states, macs, counters, config, services, log);
+            appliance.startHealthChecks();
+            return appliance;
         }
         catch (final RuntimeException e)
         {
@@ -129,6 +142,28 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             opened.forEach(InterfacePorts::close);
             throw e;
         }
+    }
+
+    private void startHealthChecks()
+    {
+        health = new HealthChecker((pool, address, state, reason) -> control.execute(() ->
+            healthChanged(pool, address, state.name().toLowerCase(), reason)), Clock.systemUTC());
+        checkBackendsOf(running);
+    }
+
+    /** Starts checks for new backends, stops those of removed ones; a backend that stays keeps its verdict. */
+    private void checkBackendsOf(final FulcrumConfig config)
+    {
+        final List<HealthTarget> targets = HealthTarget.of(config);
+        for (final HealthTarget target : targets)
+        {
+            final BackendStates.Key key = new BackendStates.Key(target.pool(), target.address());
+            if (BackendStates.UNCHECKED.equals(states.health(key)))
+            {
+                states.health(key, BackendStates.UNKNOWN);
+            }
+        }
+        health.update(targets);
     }
 
     /** Builds the forwarding table from the running configuration and the backends' states, and publishes it. */
@@ -168,6 +203,10 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         {
             running = previous;
             throw e;
+        }
+        if (health != null)
+        {
+            checkBackendsOf(config);
         }
         log.event("reloaded", "reloaded " + config.source() + ": " + config.services().size() + " service(s)",
             "config", config.source().toString(), "services", config.services().size());
@@ -279,10 +318,17 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             backend.id()), totals.value(CounterType.BACKEND_NEW_FLOWS, backend.id()));
     }
 
-    /** Recent health results of a backend; none until health checks are configured for its pool. */
-    List<Views.HealthResult> healthHistory(final BackendStates.Key key)
+    /** Recent health results of a backend, oldest first; none when its pool has no health check. */
+    private List<Views.HealthResult> healthHistory(final BackendStates.Key key)
     {
-        return List.of();
+        final HealthStatus status = health == null ? null : health.status(key.pool(), key.address());
+        if (status == null)
+        {
+            return List.of();
+        }
+        return status.history().stream()
+            .map(result -> new Views.HealthResult(result.at(), result.ok(), result.millis(), result.detail()))
+            .toList();
     }
 
     @Override
@@ -406,6 +452,11 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             return;
         }
         closed = true;
+        if (health != null)
+        {
+            health.close();
+        }
+        control.shutdownNow();
         dataplane.close();
         for (final InterfacePorts ports : interfaces.reversed())
         {

@@ -225,8 +225,11 @@ public final class Lab
         // On the balancer's LAN port the kernel answers ARP and neighbour solicitations for the VIPs, so the
         // router (as an upstream router would) sends VIP traffic to it; VRRP later moves them to lb2.
         Commands.checkIn(owner.namespace(), "ip", "address", "add", LabTopology.VIP4 + "/32", "dev", owner.lanInterface());
+        // preferred_lft 0: the VIP is deprecated as a source address, so the balancer's own connections (health
+        // checks) leave from its LAN address; with the VIP as source the backend (which has the VIP on loopback)
+        // would answer itself.
         Commands.checkIn(owner.namespace(), "ip", "address", "add", LabTopology.VIP6 + "/128", "dev",
-            owner.lanInterface(), "nodad");
+            owner.lanInterface(), "nodad", "preferred_lft", "0");
         out.printf("VIPs %s and %s on %s %s%n", LabTopology.VIP4, LabTopology.VIP6, owner.name(), owner.lanInterface());
         for (final LabNode backend : topology.backends())
         {
@@ -249,19 +252,49 @@ public final class Lab
     {
         for (final LabNode backend : topology.backends())
         {
-            final List<String> arguments = new ArrayList<>(List.of("--lab", topology.prefix(), "--name",
-                backend.name(), "--port", String.valueOf(LabTopology.HTTP_PORT)));
-            if (!BackendDecap.kernelHasTunnels(backend))
-            {
-                arguments.addAll(List.of("--xdp-decap", backend.lanInterface(), "--local", backend.lan4(),
-                    "--local", backend.lan6()));
-            }
-            final long pid = startProcess(state, backend, javaCommand(
-                List.of("-Xms8m", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-                    "--enable-native-access=ALL-UNNAMED"),
-                LabBackendServer.class.getName(), arguments));
-            out.printf("started the HTTP server of %s (pid %d, log %s)%n", backend.name(), pid, logFile(backend));
+            startBackend(state, backend);
         }
+    }
+
+    private void startBackend(final LabState state, final LabNode backend)
+    {
+        final List<String> arguments = new ArrayList<>(List.of("--lab", topology.prefix(), "--name",
+            backend.name(), "--port", String.valueOf(LabTopology.HTTP_PORT)));
+        if (!BackendDecap.kernelHasTunnels(backend))
+        {
+            arguments.addAll(List.of("--xdp-decap", backend.lanInterface(), "--local", backend.lan4(),
+                "--local", backend.lan6()));
+        }
+        final long pid = startProcess(state, backend, javaCommand(
+            List.of("-Xms8m", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "--enable-native-access=ALL-UNNAMED"),
+            LabBackendServer.class.getName(), arguments));
+        out.printf("started the HTTP server of %s (pid %d, log %s)%n", backend.name(), pid, logFile(backend));
+    }
+
+    /**
+     * Undoes {@link #kill}: restarts a backend's HTTP server (and its XDP decap) or brings a node's LAN port back up.
+     * Returns what it did.
+     */
+    public String revive(final String name)
+    {
+        checkPrerequisites();
+        final LabNode node = topology.node(name);
+        if (node.lanInterface() == null)
+        {
+            throw new LabException("lab revive works on the router, lb1, lb2 and the backends, not on " + node.name());
+        }
+        Commands.checkIn(node.namespace(), "ip", "link", "set", node.lanInterface(), "up");
+        if (!node.isBackend() || liveProcesses().containsKey(node.name()))
+        {
+            return node.name() + "'s LAN port " + node.lanInterface() + " is up";
+        }
+        final LabState state = LabState.load(stateFile(), topology.prefix());
+        final int logStart = logText(node).length();
+        startBackend(state, node);
+        awaitLog(node, logStart, state.processes().get(node.name()), LabBackendServer.READY_LINE,
+            BACKEND_START_LIMIT, "the HTTP server of " + node.name());
+        return "restarted the HTTP server of " + node.name();
     }
 
     /**
@@ -929,27 +962,5 @@ public final class Lab
     public boolean balancerRunning()
     {
         return liveProcesses().containsKey(topology.primaryBalancer().name());
-    }
-
-    /** Takes a backend out of lb1's pools (added to those already out) and reloads the balancer. */
-    public String takeOut(final String backend)
-    {
-        final Path file = stateDirectory.resolve("lb1.out");
-        final Set<String> out = new java.util.TreeSet<>();
-        try
-        {
-            if (Files.exists(file))
-            {
-                out.addAll(Files.readAllLines(file));
-            }
-            out.add(backend);
-            Files.write(file, out);
-        }
-        catch (final IOException e)
-        {
-            throw new LabException("cannot record " + file + ": " + e.getMessage(), e);
-        }
-        reloadBalancer(out);
-        return "took " + backend + " out of lb1's pools (out now: " + String.join(", ", out) + "); lb1 reloaded";
     }
 }

@@ -52,6 +52,9 @@ public final class LabBalancerConfig
         final Map<String, String> macs, final boolean ipv6, final Set<String> left)
     {
         yaml.append("  - name: ").append(name).append('\n');
+        // The balancer asks each backend itself: three failed checks (1.5 s) take it out, two good ones bring it back.
+        yaml.append("    health-check: { type: http, port: ").append(LabTopology.HTTP_PORT)
+            .append(", path: /, interval: 500ms, timeout: 300ms, rise: 2, fall: 3 }\n");
         yaml.append("    backends:\n");
         for (final LabNode backend : topology.backends())
         {

@@ -18,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
         "a client behind a router, a server LAN with two balancers (lb1 owns the VIPs) and three backends.",
         "Without a subcommand: bring the lab up, check it, and take it down again. Needs root."},
     subcommands = {LabCommand.Up.class, LabCommand.Status.class, LabCommand.Traffic.class, LabCommand.Kill.class,
-        LabCommand.Down.class, LabCommand.Config.class, LabCommand.Backend.class})
+        LabCommand.Revive.class, LabCommand.Down.class, LabCommand.Config.class, LabCommand.Backend.class})
 public final class LabCommand implements Callable<Integer>
 {
     private final DecapHook decapHook;
@@ -175,8 +175,7 @@ public final class LabCommand implements Callable<Integer>
     }
 
     @Command(name = "kill", mixinStandardHelpOptions = true,
-        description = "Make a node fail: stop a backend's server (and take it out of lb1's pool), or take a node's "
-            + "LAN port down.")
+        description = "Make a node fail: stop a backend's server, or take a node's LAN port down.")
     static final class Kill implements Callable<Integer>
     {
         @ParentCommand
@@ -197,9 +196,30 @@ public final class LabCommand implements Callable<Integer>
                 System.out.println(lab.kill(node, link));
                 if (node.startsWith("be") && lab.balancerRunning())
                 {
-                    // No health checks yet: the lab tells the balancer, as an operator would.
-                    System.out.println(lab.takeOut(node));
+                    System.out.println("lb1's health check takes it out of the pool within 1.5 s (3 failed checks "
+                        + "500 ms apart); `fulcrum lab revive " + node + "` brings it back");
                 }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "revive", mixinStandardHelpOptions = true,
+        description = "Undo kill: restart a backend's server, or bring a node's LAN port back up.")
+    static final class Revive implements Callable<Integer>
+    {
+        @ParentCommand
+        LabCommand parent;
+
+        @Parameters(paramLabel = "NODE", description = "be1, be2, be3, lb1, lb2 or router.")
+        String node;
+
+        @Override
+        public Integer call()
+        {
+            return guarded(() ->
+            {
+                System.out.println(parent.lab().revive(node));
                 return 0;
             });
         }
