@@ -1,12 +1,22 @@
 package io.fulcrum.controlplane.api;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A client of the management API for {@code fulcrum ctl} (and tests): sends the bearer token with every request
@@ -32,11 +42,52 @@ public final class ApiClient
      */
     public ApiClient(final URI base, final String token, final Duration timeout)
     {
+        this(base, token, timeout, null);
+    }
+
+    /**
+     * @param tls the trust for an https URL (see {@link #trusting}); null for the JDK's default trust store
+     */
+    public ApiClient(final URI base, final String token, final Duration timeout, final SSLContext tls)
+    {
         this.base = base;
         this.token = token;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1)
-            .build();
+        final HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
+            .version(HttpClient.Version.HTTP_1_1);
+        if (tls != null)
+        {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
+    }
+
+    /** TLS that trusts the certificates in a PEM file (the appliance's own, often self-signed, or its CA). */
+    public static SSLContext trusting(final Path pem) throws IOException
+    {
+        try (InputStream in = Files.newInputStream(pem))
+        {
+            final KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (final Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in))
+            {
+                store.setCertificateEntry("fulcrum-" + i++, certificate);
+            }
+            if (i == 0)
+            {
+                throw new IOException(pem + " holds no certificate");
+            }
+            final TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            final SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        }
+        catch (final GeneralSecurityException e)
+        {
+            throw new IOException(pem + ": " + e.getMessage(), e);
+        }
     }
 
     public Response get(final String path) throws IOException

@@ -66,6 +66,10 @@ public final class CtlCommand implements Runnable
         description = "Read the bearer token from FILE.")
     private Path tokenFile;
 
+    @Option(names = "--cacert", paramLabel = "PEM", scope = ScopeType.INHERIT,
+        description = "For an https URL: trust the certificate(s) in PEM (the appliance's own or its CA).")
+    private Path caCertificate;
+
     @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print the API's JSON instead of a table.")
     private boolean json;
 
@@ -188,7 +192,19 @@ public final class CtlCommand implements Runnable
         {
             throw new CommandLine.ParameterException(subcommand.commandLine(), "--url " + url + ": " + e.getMessage());
         }
-        return new ApiClient(base, token(), REQUEST_TIMEOUT);
+        final String bearer = token();
+        if (caCertificate == null)
+        {
+            return new ApiClient(base, bearer, REQUEST_TIMEOUT);
+        }
+        try
+        {
+            return new ApiClient(base, bearer, REQUEST_TIMEOUT, ApiClient.trusting(caCertificate));
+        }
+        catch (final IOException e)
+        {
+            throw new Failure(ExitCodes.USAGE, "--cacert " + caCertificate + ": " + describe(e));
+        }
     }
 
     private String token() throws Failure
