@@ -158,13 +158,14 @@ public final class ApplianceMetrics implements MultiCollector
             List.of(point(busy + idle == 0 ? 0 : (double)busy / (busy + idle)))));
     }
 
+    /** The label is {@code vrrp_instance}: {@code instance} is the label Prometheus gives every scrape target. */
     private static void vrrp(final List<MetricSnapshot> metrics, final List<Views.Vrrp> instances)
     {
         final List<GaugeDataPointSnapshot> state = new ArrayList<>();
         final List<GaugeDataPointSnapshot> priority = new ArrayList<>();
         for (final Views.Vrrp vrrp : instances)
         {
-            final Labels labels = Labels.of("instance", vrrp.instance(), "vrid", Integer.toString(vrrp.vrid()));
+            final Labels labels = Labels.of("vrrp_instance", vrrp.instance(), "vrid", Integer.toString(vrrp.vrid()));
             final String current = vrrp.state().toLowerCase(Locale.ROOT);
             for (final String name : VRRP_STATES)
             {

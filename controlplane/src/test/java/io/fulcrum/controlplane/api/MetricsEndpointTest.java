@@ -171,9 +171,9 @@ class MetricsEndpointTest
 
         final Map<String, Double> samples = scrape();
 
-        assertEquals(1.0, samples.get("fulcrum_vrrp_state{instance=\"vi_1\",state=\"backup\",vrid=\"51\"}"));
-        assertEquals(0.0, samples.get("fulcrum_vrrp_state{instance=\"vi_1\",state=\"master\",vrid=\"51\"}"));
-        assertEquals(0.0, samples.get("fulcrum_vrrp_state{instance=\"vi_1\",state=\"fault\",vrid=\"51\"}"));
-        assertEquals(150.0, samples.get("fulcrum_vrrp_priority{instance=\"vi_1\",vrid=\"51\"}"));
+        assertEquals(1.0, samples.get("fulcrum_vrrp_state{state=\"backup\",vrid=\"51\",vrrp_instance=\"vi_1\"}"));
+        assertEquals(0.0, samples.get("fulcrum_vrrp_state{state=\"master\",vrid=\"51\",vrrp_instance=\"vi_1\"}"));
+        assertEquals(0.0, samples.get("fulcrum_vrrp_state{state=\"fault\",vrid=\"51\",vrrp_instance=\"vi_1\"}"));
+        assertEquals(150.0, samples.get("fulcrum_vrrp_priority{vrid=\"51\",vrrp_instance=\"vi_1\"}"));
     }
 }
