@@ -59,7 +59,7 @@ public final class CtlCommand implements Runnable
     private String url = DEFAULT_URL;
 
     @Option(names = "--token", paramLabel = "TOKEN", scope = ScopeType.INHERIT,
-        description = "Bearer token (default: $" + TOKEN_VARIABLE + ", else the first line of /etc/fulcrum/token).")
+        description = "Bearer token (default: $" + TOKEN_VARIABLE + ", else the first token in /etc/fulcrum/token).")
     private String token;
 
     @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
