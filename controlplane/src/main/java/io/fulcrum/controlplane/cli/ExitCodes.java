@@ -10,6 +10,10 @@ public final class ExitCodes
     public static final int USAGE = 2;
     /** The command exists but this build cannot do it yet. */
     public static final int NOT_AVAILABLE = 3;
+    /** {@code fulcrum ctl}: the daemon's management API does not answer (not running, wrong --url). */
+    public static final int CANNOT_REACH_DAEMON = 4;
+    /** {@code fulcrum ctl}: the daemon refused the token. */
+    public static final int UNAUTHORIZED = 5;
 
     private ExitCodes()
     {

@@ -93,7 +93,6 @@ class FulcrumCommandTest
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "ctl     | fulcrum ctl: the control API of the running daemon is not available yet (issue #4: control API)",
         "image   | fulcrum image: building the appliance image is not available yet (issue #7: appliance image)",
         "upgrade | fulcrum upgrade: A/B upgrades are not available yet (issue #7: appliance image)"})
     void aCommandNotBuiltYetSaysWhichIssueBringsItAndExits3(final String command, final String message)

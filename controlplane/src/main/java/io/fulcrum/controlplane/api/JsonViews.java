@@ -1,0 +1,160 @@
+package io.fulcrum.controlplane.api;
+
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fulcrum.controlplane.daemon.Views;
+import io.fulcrum.dataplane.stats.CounterTotals;
+import io.fulcrum.dataplane.stats.CounterType;
+import io.fulcrum.dataplane.stats.DropReason;
+
+/**
+ * The JSON shape of each view, written field by field rather than by reflection, so the API (and
+ * docs/api/openapi.yaml, which describes exactly these fields) changes only when this file does.
+ */
+final class JsonViews
+{
+    private final ObjectMapper mapper;
+
+    JsonViews(final ObjectMapper mapper)
+    {
+        this.mapper = mapper;
+    }
+
+    ObjectNode health(final String version)
+    {
+        return mapper.createObjectNode().put("status", "healthy").put("version", version);
+    }
+
+    ObjectNode status(final Views.Status status)
+    {
+        final ObjectNode node = mapper.createObjectNode()
+            .put("version", status.version())
+            .put("started", status.started() == null ? null : status.started().toString())
+            .put("uptimeSeconds", status.uptimeSeconds())
+            .put("configFile", status.configFile())
+            .put("packetIo", status.packetIo())
+            .put("workers", status.workers());
+        node.set("vrrp", vrrp(status.vrrp()));
+        return node;
+    }
+
+    ArrayNode vrrp(final List<Views.Vrrp> instances)
+    {
+        final ArrayNode array = mapper.createArrayNode();
+        for (final Views.Vrrp vrrp : instances)
+        {
+            array.addObject()
+                .put("instance", vrrp.instance())
+                .put("vrid", vrrp.vrid())
+                .put("state", vrrp.state())
+                .put("priority", vrrp.priority());
+        }
+        return array;
+    }
+
+    ArrayNode services(final List<Views.Service> services)
+    {
+        final ArrayNode array = mapper.createArrayNode();
+        for (final Views.Service service : services)
+        {
+            final ObjectNode node = array.addObject()
+                .put("name", service.name())
+                .put("vip", service.vip())
+                .put("port", service.port())
+                .put("protocol", service.protocol())
+                .put("forwarding", service.forwarding())
+                .put("pool", service.pool())
+                .put("packets", service.packets())
+                .put("bytes", service.bytes())
+                .put("newFlows", service.newFlows());
+            node.set("backends", backends(service.backends()));
+        }
+        return array;
+    }
+
+    ArrayNode backends(final List<Views.Backend> backends)
+    {
+        final ArrayNode array = mapper.createArrayNode();
+        for (final Views.Backend backend : backends)
+        {
+            final ObjectNode node = array.addObject()
+                .put("pool", backend.pool())
+                .put("address", backend.address())
+                .put("weight", backend.weight())
+                .put("admin", backend.admin().name().toLowerCase(Locale.ROOT))
+                .put("health", backend.health())
+                .put("effective", backend.effective());
+            final ArrayNode history = node.putArray("history");
+            for (final Views.HealthResult result : backend.history())
+            {
+                history.addObject()
+                    .put("at", result.at() == null ? null : result.at().toString())
+                    .put("ok", result.ok())
+                    .put("millis", result.millis())
+                    .put("detail", result.detail());
+            }
+            node.put("packets", backend.packets())
+                .put("bytes", backend.bytes())
+                .put("newFlows", backend.newFlows());
+        }
+        return array;
+    }
+
+    /** The data plane's totals first (what an operator asks for), then every summed counter row. */
+    ObjectNode counters(final CounterTotals totals)
+    {
+        final ObjectNode node = mapper.createObjectNode();
+        node.putObject("totals")
+            .put("rxPackets", totals.total(CounterType.WORKER_RX_PACKETS))
+            .put("txPackets", totals.total(CounterType.WORKER_TX_PACKETS))
+            .put("passedToHost", totals.total(CounterType.WORKER_PASS_PACKETS))
+            .put("dropped", totals.total(CounterType.WORKER_DROP))
+            .put("flowEvictions", totals.total(CounterType.WORKER_FLOW_EVICTIONS))
+            .put("activeFlows", totals.total(CounterType.WORKER_ACTIVE_FLOWS))
+            .put("icmpTooBigSent", totals.total(CounterType.WORKER_ICMP_TOO_BIG_SENT))
+            .put("busyRatio", busyRatio(totals));
+        final ObjectNode drops = node.putObject("drops");
+        for (int reason = 0; reason < DropReason.COUNT; reason++)
+        {
+            drops.put(DropReason.name(reason), totals.value(CounterType.WORKER_DROP, reason));
+        }
+        final ArrayNode rows = node.putArray("rows");
+        for (final CounterTotals.Row row : totals.rows())
+        {
+            rows.addObject()
+                .put("type", row.typeId())
+                .put("typeName", CounterType.name(row.typeId()))
+                .put("owner", row.ownerId())
+                .put("label", row.label())
+                .put("value", row.value());
+        }
+        return node;
+    }
+
+    /** Busy duty cycles over all duty cycles since the workers started; 0 before the first cycle. */
+    static double busyRatio(final CounterTotals totals)
+    {
+        final long busy = totals.total(CounterType.WORKER_BUSY_CYCLES);
+        final long all = busy + totals.total(CounterType.WORKER_IDLE_CYCLES);
+        return all == 0 ? 0.0 : (double)busy / all;
+    }
+
+    ObjectNode reload(final Views.ReloadResult result)
+    {
+        final ObjectNode node = mapper.createObjectNode().put("ok", result.ok());
+        final ArrayNode problems = node.putArray("problems");
+        result.problems().forEach(problems::add);
+        node.put("summary", result.summary());
+        return node;
+    }
+
+    ObjectNode error(final String error, final String message)
+    {
+        return mapper.createObjectNode().put("error", error).put("message", message);
+    }
+}

@@ -1,0 +1,243 @@
+package io.fulcrum.controlplane.api;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import io.fulcrum.controlplane.daemon.AdminState;
+import io.fulcrum.controlplane.daemon.ApplianceControl;
+import io.fulcrum.controlplane.daemon.Views;
+import io.fulcrum.dataplane.stats.CounterTotals;
+import io.fulcrum.dataplane.stats.CountersFile;
+import io.fulcrum.dataplane.stats.CountersRegistry;
+import io.fulcrum.dataplane.stats.DropReason;
+import io.fulcrum.dataplane.stats.WorkerCounters;
+
+/**
+ * An appliance for the API's tests: two services, four backends in two pools, one VRRP instance, counters of two
+ * workers in a real (in-memory) counters file. It records every call, reads included, so a test can check that a
+ * refused request reached nothing.
+ */
+public final class RecordingAppliance implements ApplianceControl
+{
+    public static final String VERSION = "0.1.0-test";
+    public static final String CONFIGURATION = "# fulcrum.yaml\nservices:\n  - name: web\n";
+    public static final String BAD_MARKER = "port: 70000";
+    public static final String PROBLEM = "fulcrum.yaml:4:11: services[0].port: must be from 1 to 65535";
+
+    private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    private final List<MutableBackend> backends = new ArrayList<>();
+    private final CountersFile counters = CountersFile.inMemory(256);
+    private volatile Views.ReloadResult nextReload = new Views.ReloadResult(true, List.of(), "OK (2 services, 4 backends)");
+    private volatile boolean trafficFlows;
+    private String vrrpState = "MASTER";
+
+    private static final class MutableBackend
+    {
+        final String pool;
+        final String address;
+        final String health;
+        final List<Views.HealthResult> history;
+        AdminState admin = AdminState.ENABLED;
+        int weight = 100;
+        long packets;
+
+        MutableBackend(final String pool, final String address, final String health, final long packets,
+            final List<Views.HealthResult> history)
+        {
+            this.pool = pool;
+            this.address = address;
+            this.health = health;
+            this.packets = packets;
+            this.history = history;
+        }
+
+        String effective()
+        {
+            if (admin == AdminState.DISABLED || health.equals("down"))
+            {
+                return "down";
+            }
+            return admin == AdminState.DRAINING ? "draining" : "active";
+        }
+
+        Views.Backend view()
+        {
+            return new Views.Backend(pool, address, weight, admin, health, effective(), history, packets,
+                packets * 100, packets / 10);
+        }
+    }
+
+    public RecordingAppliance()
+    {
+        final Instant at = Instant.parse("2026-11-25T12:00:00Z");
+        backends.add(new MutableBackend("web", "10.0.0.1", "up", 1000,
+            List.of(new Views.HealthResult(at, true, 3, "HTTP 200"))));
+        backends.add(new MutableBackend("web", "10.0.0.2", "down", 400,
+            List.of(new Views.HealthResult(at, false, 2000, "connect timed out"))));
+        backends.add(new MutableBackend("web", "10.0.0.3", "up", 600,
+            List.of(new Views.HealthResult(at, true, 4, "HTTP 200"))));
+        backends.add(new MutableBackend("dns", "2001:db8::53", "unchecked", 50, List.of()));
+        backends.get(2).admin = AdminState.DRAINING;
+
+        final CountersRegistry registry = new CountersRegistry(counters);
+        final WorkerCounters first = registry.newWorker();
+        final WorkerCounters second = registry.newWorker();
+        first.rxPackets().set(1500);
+        second.rxPackets().set(600);
+        first.txPackets().set(1400);
+        second.txPackets().set(600);
+        first.drop(DropReason.NO_SERVICE).set(7);
+        second.drop(DropReason.NO_SERVICE).set(3);
+        second.drop(DropReason.MALFORMED).set(2);
+        first.activeFlows().set(30);
+        second.activeFlows().set(12);
+        first.busyCycles().set(250);
+        first.idleCycles().set(750);
+        second.busyCycles().set(50);
+        second.idleCycles().set(950);
+    }
+
+    /** The calls seen so far, e.g. {@code services} or {@code setAdminState web 10.0.0.3 DRAINING}. */
+    public List<String> calls()
+    {
+        synchronized (calls)
+        {
+            return List.copyOf(calls);
+        }
+    }
+
+    public void clearCalls()
+    {
+        calls.clear();
+    }
+
+    /** From now on every read of services or backends sees 100 more packets per backend, as live traffic would. */
+    public void letTrafficFlow()
+    {
+        trafficFlows = true;
+    }
+
+    public void nextReload(final Views.ReloadResult result)
+    {
+        nextReload = result;
+    }
+
+    public synchronized void vrrpState(final String state)
+    {
+        vrrpState = state;
+    }
+
+    @Override
+    public synchronized Views.Status status()
+    {
+        calls.add("status");
+        return new Views.Status(VERSION, Instant.parse("2026-11-25T11:00:00Z"), 3725, "/etc/fulcrum/fulcrum.yaml",
+            "af_xdp", 2, List.of(new Views.Vrrp("vi_1", 51, vrrpState, 150)));
+    }
+
+    @Override
+    public synchronized List<Views.Service> services()
+    {
+        calls.add("services");
+        flow();
+        return List.of(service("web", "192.0.2.10", 80, "tcp", "web"), service("dns", "2001:db8::10", 53, "udp", "dns"));
+    }
+
+    private Views.Service service(final String name, final String vip, final int port, final String protocol,
+        final String pool)
+    {
+        final List<Views.Backend> members = new ArrayList<>();
+        long packets = 0;
+        for (final MutableBackend backend : backends)
+        {
+            if (backend.pool.equals(pool))
+            {
+                members.add(backend.view());
+                packets += backend.packets;
+            }
+        }
+        return new Views.Service(name, vip, port, protocol, "ipip", pool, packets, packets * 100, packets / 10,
+            members);
+    }
+
+    @Override
+    public synchronized List<Views.Backend> backends()
+    {
+        calls.add("backends");
+        flow();
+        return backends.stream().map(MutableBackend::view).toList();
+    }
+
+    private void flow()
+    {
+        if (trafficFlows)
+        {
+            for (final MutableBackend backend : backends)
+            {
+                backend.packets += backend.effective().equals("down") ? 0 : 100;
+            }
+        }
+    }
+
+    @Override
+    public synchronized CounterTotals counters()
+    {
+        calls.add("counters");
+        return CounterTotals.read(counters.reader());
+    }
+
+    @Override
+    public synchronized void setAdminState(final String pool, final String address, final AdminState state)
+    {
+        calls.add("setAdminState " + pool + " " + address + " " + state);
+        find(pool, address).admin = state;
+    }
+
+    @Override
+    public synchronized void setWeight(final String pool, final String address, final int weight)
+    {
+        calls.add("setWeight " + pool + " " + address + " " + weight);
+        if (weight < 0 || weight > 65535)
+        {
+            throw new IllegalArgumentException("weight " + weight + " is out of range (0 to 65535)");
+        }
+        find(pool, address).weight = weight;
+    }
+
+    private MutableBackend find(final String pool, final String address)
+    {
+        for (final MutableBackend backend : backends)
+        {
+            if (backend.pool.equals(pool) && backend.address.equals(address))
+            {
+                return backend;
+            }
+        }
+        throw new IllegalArgumentException("pool " + pool + " has no backend " + address);
+    }
+
+    @Override
+    public Views.ReloadResult reload()
+    {
+        calls.add("reload");
+        return nextReload;
+    }
+
+    @Override
+    public Views.ReloadResult validate(final String yaml)
+    {
+        calls.add("validate " + yaml.length() + " chars");
+        return yaml.contains(BAD_MARKER)
+            ? new Views.ReloadResult(false, List.of(PROBLEM), "1 problem; nothing changed")
+            : new Views.ReloadResult(true, List.of(), "OK (2 services, 4 backends)");
+    }
+
+    @Override
+    public String configuration()
+    {
+        calls.add("configuration");
+        return CONFIGURATION;
+    }
+}
