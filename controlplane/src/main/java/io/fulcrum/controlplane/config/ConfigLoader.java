@@ -13,6 +13,7 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -40,7 +41,9 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader
 {
-    static final List<String> TOP_LEVEL = List.of("dataplane", "services", "pools");
+    static final List<String> TOP_LEVEL = List.of("dataplane", "services", "pools", "api");
+    static final List<String> API = List.of("listen", "tokens", "token-file", "tls");
+    static final List<String> TLS = List.of("certificate", "key");
     static final List<String> DATAPLANE = List.of("interfaces", "packet-io", "workers", "cores", "idle", "batch-size",
         "mtu", "connection-table", "encapsulation", "counters-file");
     static final List<String> CONNECTION_TABLE = List.of("capacity", "tcp-timeout", "tcp-closing-timeout", "udp-timeout");
@@ -55,7 +58,7 @@ public final class ConfigLoader
      * no failover, silently, is worse off than one told it is not there yet.
      */
     static final Map<String, String> RESERVED_TOP_LEVEL = reserved(
-        "health-checks", "health checks", "api", "the control API", "vrrp", "VRRP failover", "sync",
+        "health-checks", "health checks", "vrrp", "VRRP failover", "sync",
         "connection sync between peers");
 
     /** Operator-chosen names end up in counters, metrics labels and CLI arguments: keep them plain. */
@@ -148,8 +151,10 @@ public final class ConfigLoader
         final List<Parsed<PoolConfig>> pools = pools(top.optional("pools"));
         final List<Parsed<ServiceConfig>> services = services(top.optional("services"));
         checkServices(services, pools);
+        final Node apiNode = top.optional("api");
+        final Optional<ApiConfig> api = apiNode == null ? Optional.empty() : Optional.ofNullable(api(apiNode));
         problems.throwIfAny();
-        return new FulcrumConfig(problems.file(), dataplane, unwrap(services), unwrap(pools));
+        return new FulcrumConfig(problems.file(), dataplane, unwrap(services), unwrap(pools), api);
     }
 
     private Optional<Node> compose(final String yaml)
@@ -207,6 +212,103 @@ public final class ConfigLoader
             }
         }
         return new int[]{line, column};
+    }
+
+    /** {@code api:} listen address, tokens (inline or in a file), optional TLS; null when it had problems. */
+    private ApiConfig api(final Node node)
+    {
+        final YamlMap map = values.map(node, "api", API);
+        if (map == null)
+        {
+            return null;
+        }
+        final int before = problems.count();
+        InetSocketAddress listen = new InetSocketAddress(IpLiterals.parse("127.0.0.1"), ApiConfig.DEFAULT_PORT);
+        final Node listenNode = map.optional("listen");
+        if (listenNode != null)
+        {
+            final String text = values.text(listenNode, map.field("listen"), "ADDRESS:PORT, like 127.0.0.1:9090 or "
+                + "[::1]:9090", null);
+            if (text != null)
+            {
+                listen = listenAddress(text, listenNode, map.field("listen"));
+            }
+        }
+        final List<String> tokens = new ArrayList<>();
+        final Node tokensNode = map.optional("tokens");
+        if (tokensNode != null)
+        {
+            final List<Node> items = values.list(tokensNode, map.field("tokens"), "bearer tokens");
+            for (int i = 0; items != null && i < items.size(); i++)
+            {
+                final String field = map.field("tokens") + "[" + i + "]";
+                final String token = values.text(items.get(i), field, "a token of at least 16 characters", null);
+                if (token != null && token.length() < 16)
+                {
+                    problems.at(items.get(i), field, "expected a token of at least 16 characters, found one of "
+                        + token.length());
+                }
+                else if (token != null)
+                {
+                    tokens.add(token);
+                }
+            }
+        }
+        final Node tokenFileNode = map.optional("token-file");
+        final Optional<Path> tokenFile = tokenFileNode == null ? Optional.empty() : Optional.ofNullable(
+            values.text(tokenFileNode, map.field("token-file"), "a file path", null)).map(Path::of);
+        if (tokensNode == null && tokenFileNode == null)
+        {
+            problems.at(node, "api", "expected tokens or token-file: every API call needs a bearer token");
+        }
+        Optional<Path> certificate = Optional.empty();
+        Optional<Path> key = Optional.empty();
+        final Node tlsNode = map.optional("tls");
+        if (tlsNode != null)
+        {
+            final YamlMap tls = values.map(tlsNode, map.field("tls"), TLS);
+            if (tls != null)
+            {
+                final Node certificateNode = tls.optional("certificate");
+                final Node keyNode = tls.optional("key");
+                if (certificateNode == null || keyNode == null)
+                {
+                    problems.at(tlsNode, map.field("tls"), "expected both certificate and key (PEM files)");
+                }
+                else
+                {
+                    certificate = Optional.ofNullable(values.text(certificateNode, tls.field("certificate"),
+                        "a PEM file path", null)).map(Path::of);
+                    key = Optional.ofNullable(values.text(keyNode, tls.field("key"), "a PEM file path", null))
+                        .map(Path::of);
+                }
+            }
+        }
+        return problems.count() == before ? new ApiConfig(listen, tokens, tokenFile, certificate, key) : null;
+    }
+
+    private InetSocketAddress listenAddress(final String text, final Node node, final String field)
+    {
+        final int colon = text.lastIndexOf(':');
+        final String host = colon < 0 ? "" : text.substring(0, colon);
+        final String port = colon < 0 ? "" : text.substring(colon + 1);
+        try
+        {
+            final String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1)
+                : host;
+            final int number = Integer.parseInt(port);
+            if (number < 1 || number > 65535 || (literal.contains(":") && !host.startsWith("[")))
+            {
+                throw new IllegalArgumentException();
+            }
+            return new InetSocketAddress(IpLiterals.parse(literal), number);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            problems.at(node, field, "expected ADDRESS:PORT, like 127.0.0.1:9090 or [::1]:9090, found "
+                + YamlValues.quote(text));
+            return new InetSocketAddress(PLACEHOLDER, ApiConfig.DEFAULT_PORT);
+        }
     }
 
     private DataplaneConfig dataplane(final Node node)

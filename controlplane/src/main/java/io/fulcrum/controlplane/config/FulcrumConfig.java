@@ -12,8 +12,10 @@ import java.util.Optional;
  * @param source   the file it was read from
  * @param services in file order (their position is their data-plane id, see {@link ServiceModel})
  * @param pools    in file order
+ * @param api      the management API's listener, when the file has an {@code api} section
  */
-public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<ServiceConfig> services, List<PoolConfig> pools)
+public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<ServiceConfig> services, List<PoolConfig> pools,
+    Optional<ApiConfig> api)
 {
     public FulcrumConfig
     {
@@ -21,6 +23,7 @@ public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<Service
         Objects.requireNonNull(dataplane, "dataplane");
         services = List.copyOf(services);
         pools = List.copyOf(pools);
+        Objects.requireNonNull(api, "api");
     }
 
     public Optional<PoolConfig> pool(final String name)

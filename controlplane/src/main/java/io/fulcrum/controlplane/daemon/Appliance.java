@@ -20,6 +20,9 @@ import java.time.Clock;
 import org.agrona.concurrent.SystemEpochClock;
 
 import io.fulcrum.controlplane.FulcrumBuild;
+import io.fulcrum.controlplane.api.ApiSettings;
+import io.fulcrum.controlplane.api.ManagementServer;
+import io.fulcrum.controlplane.config.ApiConfig;
 import io.fulcrum.controlplane.config.BackendConfig;
 import io.fulcrum.controlplane.config.BackendIds;
 import io.fulcrum.controlplane.config.ConfigException;
@@ -68,6 +71,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     private final ExecutorService control = Executors.newSingleThreadExecutor(
         Thread.ofPlatform().name("fulcrum-control").daemon(true).factory());
     private HealthChecker health;
+    private ManagementServer api;
     private FulcrumConfig running;
     private List<Service> published;
     private boolean closed;
@@ -133,7 +137,16 @@ public final class Appliance implements ApplianceControl, AutoCloseable
                 config.source().toString());
             final Appliance appliance =
                 new Appliance(dataplane, opened, backendIds, states, macs, counters, config, services, log);
-            appliance.startHealthChecks();
+            try
+            {
+                appliance.startHealthChecks();
+                appliance.startApi();
+            }
+            catch (final RuntimeException e)
+            {
+                appliance.close();
+                throw e;
+            }
             return appliance;
         }
         catch (final RuntimeException e)
@@ -149,6 +162,31 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         health = new HealthChecker((pool, address, state, reason) -> control.execute(() ->
             healthChanged(pool, address, state.name().toLowerCase(), reason)), Clock.systemUTC());
         checkBackendsOf(running);
+    }
+
+    private void startApi()
+    {
+        if (running.api().isEmpty())
+        {
+            return;
+        }
+        final ApiConfig config = running.api().get();
+        final List<String> tokens = new ArrayList<>(config.tokens());
+        if (config.tokenFile().isPresent())
+        {
+            try
+            {
+                tokens.addAll(ApiSettings.readTokenFile(config.tokenFile().get()));
+            }
+            catch (final IOException e)
+            {
+                throw new IllegalStateException("api.token-file: cannot read " + config.tokenFile().get() + ": "
+                    + e.getMessage(), e);
+            }
+        }
+        api = ManagementServer.start(new ApiSettings(config.listen(), tokens, config.tlsCertificate().orElse(null),
+            config.tlsKey().orElse(null)), this);
+        log.event("api", "management API on " + api.url(), "url", api.url());
     }
 
     /** Starts checks for new backends, stops those of removed ones; a backend that stays keeps its verdict. */
@@ -185,6 +223,11 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         if (closed)
         {
             return;
+        }
+        if (!config.api().equals(running.api()))
+        {
+            log.event("restart-needed", config.source() + ": api settings changed; they take effect at the next "
+                + "restart");
         }
         if (!config.dataplane().equals(running.dataplane()))
         {
@@ -452,6 +495,10 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             return;
         }
         closed = true;
+        if (api != null)
+        {
+            api.close();
+        }
         if (health != null)
         {
             health.close();
