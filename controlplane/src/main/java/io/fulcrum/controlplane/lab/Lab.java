@@ -813,12 +813,49 @@ public final class Lab
         {
             macs.put(backend.name(), macOf(backend));
         }
-        return LabBalancerConfig.render(topology, macs, packetIo, balancerCounters(), left);
+        return LabBalancerConfig.render(topology, macs, packetIo, balancerCounters(), left, apiToken());
     }
 
     public String balancerConfig()
     {
         return balancerConfig("auto", Set.of());
+    }
+
+    /**
+     * The file holding the token of lb1's management API (made once per lab, readable by root only):
+     * {@code sudo ip netns exec fl-lb1 ./fulcrum ctl --token-file FILE status}.
+     */
+    public Path apiToken()
+    {
+        final Path file = stateDirectory.resolve("api.token");
+        try
+        {
+            if (!Files.exists(file))
+            {
+                Files.createDirectories(stateDirectory);
+                final byte[] random = new byte[24];
+                new java.security.SecureRandom().nextBytes(random);
+                Files.writeString(file, java.util.HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+            return file;
+        }
+        catch (final IOException e)
+        {
+            throw new LabException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code fulcrum ctl ARGS} inside lb1 against its management API, as an operator would. */
+    public CommandResult ctl(final String... arguments)
+    {
+        final List<String> args = new ArrayList<>(List.of("ctl", "--url", "http://127.0.0.1:" + LabBalancerConfig.API_PORT,
+            "--token-file", apiToken().toString()));
+        args.addAll(List.of(arguments));
+        final List<String> command = javaCommand(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "--enable-native-access=ALL-UNNAMED"), "io.fulcrum.controlplane.cli.FulcrumCommand", args);
+        return Commands.runIn(topology.primaryBalancer().namespace(), Duration.ofSeconds(30),
+            command.toArray(String[]::new));
     }
 
     /** Where lb1's counters file lives: {@code fulcrum stat --file PATH} reads it. */

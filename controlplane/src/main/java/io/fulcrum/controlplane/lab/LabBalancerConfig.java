@@ -12,6 +12,9 @@ import java.util.Set;
  */
 public final class LabBalancerConfig
 {
+    /** The management API's port inside lb1. */
+    public static final int API_PORT = 9090;
+
     private LabBalancerConfig()
     {
     }
@@ -27,6 +30,13 @@ public final class LabBalancerConfig
     public static String render(final LabTopology topology, final Map<String, String> macs, final String packetIo,
         final Path countersFile, final Set<String> left)
     {
+        return render(topology, macs, packetIo, countersFile, left, null);
+    }
+
+    /** With {@code tokenFile}, lb1 also serves the management API on 127.0.0.1:9090 inside its namespace. */
+    public static String render(final LabTopology topology, final Map<String, String> macs, final String packetIo,
+        final Path countersFile, final Set<String> left, final Path tokenFile)
+    {
         final LabNode balancer = topology.primaryBalancer();
         final StringBuilder yaml = new StringBuilder();
         yaml.append("# Fulcrum on ").append(balancer.name()).append(" in the lab '").append(topology.prefix())
@@ -37,6 +47,11 @@ public final class LabBalancerConfig
         yaml.append("  workers: 1\n  idle: backoff\n  mtu: 1500\n");
         yaml.append("  connection-table: { capacity: 65536 }\n");
         yaml.append("  counters-file: ").append(countersFile).append('\n');
+        if (tokenFile != null)
+        {
+            yaml.append("api: { listen: \"127.0.0.1:").append(API_PORT).append("\", token-file: ").append(tokenFile)
+                .append(" }\n");
+        }
         yaml.append("services:\n");
         yaml.append("  - { name: web4, vip: ").append(LabTopology.VIP4).append(", port: ").append(LabTopology.HTTP_PORT)
             .append(", protocol: tcp, forwarding: ipip, pool: web4 }\n");
