@@ -46,9 +46,15 @@ class ConfigLoaderTest
         assertEquals("dns 2001:db8::53 53 UDP GUE 4099 dns-pool", describe(dns));
 
         assertEquals(List.of("web-pool", "dns-pool"), config.pools().stream().map(PoolConfig::name).toList());
-        assertEquals(new BackendConfig(IpLiterals.parse("10.0.0.13"), 50, 0x02_00_00_00_00_13L),
-            config.pools().get(0).backends().get(2));
+        final BackendConfig small = config.pools().get(0).backends().get(2);
+        assertEquals("10.0.0.13 50 " + 0x02_00_00_00_00_13L, IpLiterals.format(small.address()) + " " + small.weight()
+            + " " + small.mac());
+        // The pool's HTTP check with the backend's own port.
+        assertEquals("HTTP 8080 /healthz", small.healthCheck().map(c -> c.type() + " " + c.port() + " " + c.path())
+            .orElse("unchecked"));
         assertEquals(5, config.backendCount());
+        assertEquals("127.0.0.1:9090 /etc/fulcrum/token", config.api().map(api -> api.listen().getHostString() + ":"
+            + api.listen().getPort() + " " + api.tokenFile().orElseThrow()).orElse("no api"));
     }
 
     @Test

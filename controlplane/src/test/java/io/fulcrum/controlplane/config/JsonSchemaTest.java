@@ -1,0 +1,94 @@
+package io.fulcrum.controlplane.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The JSON Schema in docs/ is what editors validate with: it must name exactly the fields the loader accepts, so that
+ * neither refuses what the other allows.
+ */
+class JsonSchemaTest
+{
+    private static final JsonNode SCHEMA = read();
+
+    private static JsonNode read()
+    {
+        try
+        {
+            return new ObjectMapper().readTree(Path.of("..", "docs", "fulcrum.schema.json").toFile());
+        }
+        catch (final java.io.IOException e)
+        {
+            throw new AssertionError("docs/fulcrum.schema.json does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    private static Set<String> fields(final JsonNode object)
+    {
+        final Set<String> names = new TreeSet<>();
+        object.get("properties").fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private static JsonNode at(final String pointer)
+    {
+        final JsonNode node = SCHEMA.at(pointer);
+        if (node.isMissingNode())
+        {
+            throw new AssertionError("schema has no " + pointer);
+        }
+        return node;
+    }
+
+    @Test
+    void everySectionOfTheSchemaNamesExactlyTheFieldsTheLoaderAccepts()
+    {
+        assertEquals(new TreeSet<>(ConfigLoader.TOP_LEVEL), fields(SCHEMA));
+        assertEquals(new TreeSet<>(ConfigLoader.DATAPLANE), fields(at("/properties/dataplane")));
+        assertEquals(new TreeSet<>(ConfigLoader.CONNECTION_TABLE),
+            fields(at("/properties/dataplane/properties/connection-table")));
+        assertEquals(new TreeSet<>(ConfigLoader.ENCAPSULATION),
+            fields(at("/properties/dataplane/properties/encapsulation")));
+        assertEquals(new TreeSet<>(ConfigLoader.SERVICE), fields(at("/properties/services/items")));
+        assertEquals(new TreeSet<>(ConfigLoader.POOL), fields(at("/properties/pools/items")));
+        assertEquals(new TreeSet<>(ConfigLoader.BACKEND),
+            fields(at("/properties/pools/items/properties/backends/items")));
+        assertEquals(new TreeSet<>(HealthCheckReader.FIELDS), fields(at("/$defs/healthCheckFields")));
+        assertEquals(new TreeSet<>(ConfigLoader.API), fields(at("/properties/api")));
+        assertEquals(new TreeSet<>(ConfigLoader.TLS), fields(at("/properties/api/properties/tls")));
+    }
+
+    @Test
+    void theSchemasChoicesAreTheLoadersChoices()
+    {
+        assertEquals(names(PacketIo.values()), enumOf("/properties/dataplane/properties/packet-io"));
+        assertEquals(names(IdleMode.values()), enumOf("/properties/dataplane/properties/idle"));
+    }
+
+    private static Set<String> enumOf(final String pointer)
+    {
+        final Set<String> values = new TreeSet<>();
+        at(pointer + "/enum").forEach(value -> values.add(value.asText()));
+        return values;
+    }
+
+    private static Set<String> names(final Enum<?>[] values)
+    {
+        final List<String> names = new ArrayList<>();
+        for (final Enum<?> value : values)
+        {
+            names.add(value instanceof PacketIo p ? p.yamlName() : ((IdleMode)value).yamlName());
+        }
+        return new TreeSet<>(names);
+    }
+}
