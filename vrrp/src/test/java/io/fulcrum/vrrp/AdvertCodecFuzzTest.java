@@ -17,7 +17,7 @@ import io.fulcrum.dataplane.packet.IpAddresses;
 class AdvertCodecFuzzTest
 {
     private static final long SEED = 0x5eed_9568L;
-    private static final int ITERATIONS = 5_000_000;
+    private static final int ITERATIONS = 20_000_000;
     private static final long BUDGET_NANOS = 20_000_000_000L;
 
     @Test
