@@ -89,6 +89,16 @@ final class VrrpLab implements AutoCloseable
         return exec(ns, "ip", "-o", "address", "show", "dev", "eth0").contains(" " + address + "/");
     }
 
+    /** A path for a file a program will create (a pid file); removed on close. */
+    Path tempPath(final String name) throws IOException
+    {
+        final Path dir = Files.createTempDirectory(prefix + "-" + name);
+        final Path file = dir.resolve(name);
+        files.add(file);
+        files.add(dir);
+        return file;
+    }
+
     Path tempFile(final String name, final String content) throws IOException
     {
         final Path file = Files.createTempFile(prefix + "-" + name, "");
@@ -97,8 +107,13 @@ final class VrrpLab implements AutoCloseable
         return file;
     }
 
+    /** A line of a process's output and when it arrived (System.nanoTime). */
+    record Line(long nanos, String text)
+    {
+    }
+
     /** A long-running process in {@code ns} whose output lines are collected in {@code lines}; killed on close. */
-    Process start(final String ns, final List<String> lines, final String... command) throws IOException
+    Process start(final String ns, final List<Line> lines, final String... command) throws IOException
     {
         final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         full.addAll(List.of(command));
@@ -112,7 +127,7 @@ final class VrrpLab implements AutoCloseable
                 String line;
                 while ((line = reader.readLine()) != null)
                 {
-                    lines.add(line);
+                    lines.add(new Line(System.nanoTime(), line));
                 }
             }
             catch (final IOException ignored)
@@ -123,7 +138,7 @@ final class VrrpLab implements AutoCloseable
         return process;
     }
 
-    static List<String> lines()
+    static List<Line> lines()
     {
         return new CopyOnWriteArrayList<>();
     }
