@@ -25,6 +25,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import io.fulcrum.dataplane.packet.IpAddresses;
+import io.fulcrum.dataplane.sys.EventFds;
 import io.fulcrum.dataplane.sys.InterfaceFlags;
 import io.fulcrum.dataplane.sys.Libc;
 import io.fulcrum.dataplane.sys.Namespaces;
@@ -49,7 +50,7 @@ public final class VrrpAgent implements AutoCloseable
     /** keepalived runs its VRRP process at real-time priority too; any value above the workers' (none) works. */
     private static final int REALTIME_PRIORITY = 20;
     private static final long LINK_CHECK_NANOS = 100_000_000L;
-    private static final int MAX_POLL_MILLIS = 20;
+    private static final int MAX_POLL_MILLIS = 100;
     private static final long START_TIMEOUT_SECONDS = 15;
     private static final short POLLIN = 1;
     private static final int AF_INET = 2;
@@ -71,6 +72,8 @@ public final class VrrpAgent implements AutoCloseable
     private volatile boolean realtime;
     private Rtnetlink rtnetlink;
     private int controlFd = -1;
+    private final int wakeFd = EventFds.open();
+    private boolean wakeClosed;
 
     private VrrpAgent(final List<VrrpSettings> settings, final VrrpListener listener, final String networkNamespace)
     {
@@ -122,6 +125,7 @@ public final class VrrpAgent implements AutoCloseable
         catch (final ExecutionException e)
         {
             agent.running = false;
+            agent.closeWake();
             agent.notifier.shutdownNow();
             final Throwable cause = e.getCause();
             throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
@@ -169,14 +173,14 @@ public final class VrrpAgent implements AutoCloseable
     public void setPriority(final String name, final int priority)
     {
         final Entry entry = entry(name);
-        commands.add(() -> entry.instance.priorityChanged(priority));
+        command(() -> entry.instance.priorityChanged(priority));
     }
 
     /** Tracking: holds the instance in FAULT (a master steps down with priority 0) until {@link #clearFault}. */
     public void fault(final String name, final String why)
     {
         final Entry entry = entry(name);
-        commands.add(() ->
+        command(() ->
         {
             entry.externalFault = why;
             entry.instance.faultDetected(why);
@@ -186,7 +190,7 @@ public final class VrrpAgent implements AutoCloseable
     public void clearFault(final String name)
     {
         final Entry entry = entry(name);
-        commands.add(() ->
+        command(() ->
         {
             entry.externalFault = null;
             if (entry.linkUp)
@@ -215,10 +219,40 @@ public final class VrrpAgent implements AutoCloseable
         stop(false);
     }
 
+    private void command(final Runnable command)
+    {
+        commands.add(command);
+        wake();
+    }
+
+    /** Wakes the agent thread from poll; the eventfd is closed once, under the same lock, when the agent stops. */
+    private synchronized void wake()
+    {
+        if (!wakeClosed)
+        {
+            EventFds.signal(wakeFd);
+        }
+    }
+
+    private synchronized void closeWake()
+    {
+        if (!wakeClosed)
+        {
+            wakeClosed = true;
+            Libc.close(wakeFd);
+        }
+    }
+
     private void stop(final boolean gracefully)
     {
+        if (stopped.isDone())
+        {
+            closeWake();
+            return;
+        }
         graceful = gracefully;
         running = false;
+        wake();
         try
         {
             stopped.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -231,6 +265,7 @@ public final class VrrpAgent implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
+        closeWake();
         notifier.shutdown();
         try
         {
@@ -354,12 +389,17 @@ public final class VrrpAgent implements AutoCloseable
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment capture = Libc.errnoSegment(arena);
-            final MemorySegment pollFds = arena.allocate(8L * channels.size(), 4);
-            for (int i = 0; i < channels.size(); i++)
+            // struct pollfd {int fd; short events; short revents;}: the sockets, then the wake-up eventfd
+            final int sockets = channels.size();
+            final MemorySegment pollFds = arena.allocate(8L * (sockets + 1), 4);
+            for (int i = 0; i < sockets; i++)
             {
                 pollFds.set(ValueLayout.JAVA_INT, 8L * i, channels.get(i).socket.fd());
                 pollFds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
             }
+            pollFds.set(ValueLayout.JAVA_INT, 8L * sockets, wakeFd);
+            pollFds.set(ValueLayout.JAVA_SHORT, 8L * sockets + 4, POLLIN);
+            final MemorySegment eventCount = arena.allocate(8, 8);
             final Advert advert = new Advert();
             long nextLinkCheck = System.nanoTime() + LINK_CHECK_NANOS;
             while (running)
@@ -386,10 +426,14 @@ public final class VrrpAgent implements AutoCloseable
                 }
                 final int timeoutMs = waitNanos <= 0 ? 0
                     : (int)Math.min(MAX_POLL_MILLIS, (waitNanos + 999_999) / 1_000_000);
-                final int ready = Libc.poll(capture, pollFds, channels.size(), timeoutMs);
+                final int ready = Libc.poll(capture, pollFds, sockets + 1, timeoutMs);
                 if (ready > 0)
                 {
-                    for (int i = 0; i < channels.size(); i++)
+                    if (pollFds.get(ValueLayout.JAVA_SHORT, 8L * sockets + 6) != 0)
+                    {
+                        EventFds.drain(wakeFd, capture, eventCount);
+                    }
+                    for (int i = 0; i < sockets; i++)
                     {
                         if (pollFds.get(ValueLayout.JAVA_SHORT, 8L * i + 6) != 0)
                         {
@@ -495,6 +539,7 @@ public final class VrrpAgent implements AutoCloseable
         {
             Libc.close(controlFd);
         }
+
     }
 
     private void runNotify(final VrrpSettings instance, final VrrpState to, final int priority)

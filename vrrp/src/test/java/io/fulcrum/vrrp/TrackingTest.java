@@ -1,0 +1,151 @@
+package io.fulcrum.vrrp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator surface around the state machine: link tracking, the tracking API a pool-health check drives, the
+ * notify program, and the announcements that move neighbours' caches to the new master.
+ */
+class TrackingTest
+{
+    private static final long WAIT_MS = 3_000;
+
+    private static VrrpSettings.Builder instance(final VrrpLab lab, final String name, final int k,
+        final int priority) throws Exception
+    {
+        return VrrpSettings.builder(name, "eth0", 51)
+            .priority(priority)
+            .advertInterval(Duration.ofMillis(100))
+            .virtualAddresses(lab.vip(1) + "/24")
+            .sourceAddress(InetAddress.getByName(lab.ipv4(k)))
+            .garp(3, Duration.ofMillis(300), Duration.ZERO);
+    }
+
+    private static boolean settled(final VrrpAgent master, final String m, final VrrpAgent backup, final String b)
+    {
+        return VrrpLab.await(() -> master.state(m) == VrrpState.MASTER && backup.state(b) == VrrpState.BACKUP,
+            WAIT_MS) >= 0;
+    }
+
+    @Test
+    void aMasterWhoseLinkGoesDownEntersFaultAndPreemptsAgainWhenItComesBack() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            try (VrrpAgent high = VrrpAgent.start(List.of(instance(lab, "A", 1, 200).build()), null, a);
+                 VrrpAgent low = VrrpAgent.start(List.of(instance(lab, "B", 2, 100).build()), null, b))
+            {
+                assertTrue(settled(high, "A", low, "B"));
+                lab.exec(a, "ip", "link", "set", "eth0", "down");
+                assertTrue(VrrpLab.await(() -> high.state("A") == VrrpState.FAULT
+                    && low.state("B") == VrrpState.MASTER, WAIT_MS) >= 0,
+                    "A " + high.state("A") + ", B " + low.state("B"));
+                lab.exec(a, "ip", "link", "set", "eth0", "up");
+                assertTrue(settled(high, "A", low, "B"), "A " + high.state("A") + ", B " + low.state("B"));
+            }
+        }
+    }
+
+    @Test
+    void aFaultReportedByTheCallerHandsOverAndALoweredPriorityIsPreempted() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            try (VrrpAgent high = VrrpAgent.start(List.of(instance(lab, "A", 1, 200).build()), null, a);
+                 VrrpAgent low = VrrpAgent.start(List.of(instance(lab, "B", 2, 100).build()), null, b))
+            {
+                assertTrue(settled(high, "A", low, "B"));
+                high.fault("A", "no healthy backend in the pool");
+                assertTrue(VrrpLab.await(() -> high.state("A") == VrrpState.FAULT
+                    && low.state("B") == VrrpState.MASTER, WAIT_MS) >= 0);
+                high.clearFault("A");
+                assertTrue(settled(high, "A", low, "B"));
+
+                high.setPriority("A", 50);
+                assertTrue(settled(low, "B", high, "A"), "B preempts the lowered A");
+            }
+        }
+    }
+
+    @Test
+    void theNotifyProgramIsRunWithInstanceStateAndPriorityOnEveryChange() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final Path out = lab.tempPath("notified");
+            final Path script = lab.tempFile("notify.sh", "#!/bin/sh\necho \"$1 $2 $3\" >> " + out + "\n");
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+            try (VrrpAgent agent = VrrpAgent.start(
+                List.of(instance(lab, "VI_1", 1, 150).notifyProgram(script.toString()).build()), null, a))
+            {
+                assertTrue(VrrpLab.await(() -> agent.state("VI_1") == VrrpState.MASTER, WAIT_MS) >= 0);
+            }
+            assertTrue(VrrpLab.await(() -> Files.exists(out) && lines(out).size() >= 3, WAIT_MS) >= 0);
+            assertEquals(List.of("VI_1 BACKUP 150", "VI_1 MASTER 150", "VI_1 INIT 150"), lines(out));
+        }
+    }
+
+    @Test
+    void gratuitousArpMovesANeighboursEntryForTheVirtualAddressToTheNewMaster() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            final String client = lab.appliance(3);
+            // Linux ignores ARP updates to an entry younger than locktime (1 s); the client has just learnt it
+            lab.exec(client, "sysctl", "-qw", "net.ipv4.neigh.eth0.locktime=0");
+            final String macA = mac(lab, a);
+            final String macB = mac(lab, b);
+            try (VrrpAgent high = VrrpAgent.start(List.of(instance(lab, "A", 1, 200).build()), null, a);
+                 VrrpAgent low = VrrpAgent.start(List.of(instance(lab, "B", 2, 100).build()), null, b))
+            {
+                assertTrue(settled(high, "A", low, "B"));
+                lab.exec(client, "ip", "neigh", "replace", lab.vip(1), "lladdr", macA, "dev", "eth0", "nud", "stale");
+                high.close();
+                assertTrue(VrrpLab.await(() -> neighbour(lab, client, lab.vip(1)).contains(macB), WAIT_MS) >= 0,
+                    "the client's entry moved to B's MAC " + macB + ": " + neighbour(lab, client, lab.vip(1)));
+                assertTrue(low.counters("B").announcementsSent() >= 3);
+            }
+        }
+    }
+
+    private static String mac(final VrrpLab lab, final String ns)
+    {
+        final String link = lab.exec(ns, "ip", "-o", "link", "show", "dev", "eth0");
+        final int at = link.indexOf("link/ether ");
+        return link.substring(at + 11, at + 28);
+    }
+
+    private static String neighbour(final VrrpLab lab, final String ns, final String address)
+    {
+        return lab.exec(ns, "ip", "neigh", "show", address, "dev", "eth0");
+    }
+
+    private static List<String> lines(final Path file)
+    {
+        try
+        {
+            return Files.readAllLines(file);
+        }
+        catch (final java.io.IOException e)
+        {
+            return List.of();
+        }
+    }
+}
