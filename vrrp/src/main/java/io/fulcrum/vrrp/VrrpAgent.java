@@ -72,7 +72,7 @@ public final class VrrpAgent implements AutoCloseable
     private volatile boolean realtime;
     private Rtnetlink rtnetlink;
     private int controlFd = -1;
-    private final int wakeFd = EventFds.open();
+    private final int wakeFd;
     private boolean wakeClosed;
 
     private VrrpAgent(final List<VrrpSettings> settings, final VrrpListener listener, final String networkNamespace)
@@ -99,6 +99,7 @@ public final class VrrpAgent implements AutoCloseable
             }
         }
         thread = Thread.ofPlatform().name("vrrp").daemon(true).unstarted(this::run);
+        wakeFd = EventFds.open();
     }
 
     /** Starts the instances in the process's network namespace; returns once sockets are open and all started. */
