@@ -70,6 +70,7 @@ public final class VrrpAgent implements AutoCloseable
     private volatile boolean running = true;
     private volatile boolean graceful = true;
     private volatile boolean realtime;
+    private boolean syncing;
     private Rtnetlink rtnetlink;
     private int controlFd = -1;
     private final int wakeFd;
@@ -184,7 +185,7 @@ public final class VrrpAgent implements AutoCloseable
         command(() ->
         {
             entry.externalFault = why;
-            entry.instance.faultDetected(why);
+            reconcileFaults();
         });
     }
 
@@ -194,10 +195,7 @@ public final class VrrpAgent implements AutoCloseable
         command(() ->
         {
             entry.externalFault = null;
-            if (entry.linkUp)
-            {
-                entry.instance.faultCleared();
-            }
+            reconcileFaults();
         });
     }
 
@@ -310,10 +308,10 @@ public final class VrrpAgent implements AutoCloseable
         for (final Entry entry : entries.values())
         {
             entry.linkUp = linkUp(entry);
-            if (!entry.linkUp)
-            {
-                entry.instance.faultDetected("link " + entry.settings.interfaceName() + " is down");
-            }
+        }
+        reconcileFaults();
+        for (final Entry entry : entries.values())
+        {
             entry.instance.startup();
         }
         started.complete(null);
@@ -505,14 +503,84 @@ public final class VrrpAgent implements AutoCloseable
                 continue;
             }
             entry.linkUp = up;
-            if (!up)
+            reconcileFaults();
+        }
+    }
+
+    /** Why the entry itself must be out (link down, or a fault the caller reported), or null. */
+    private static String ownFault(final Entry entry)
+    {
+        if (!entry.linkUp)
+        {
+            return "link " + entry.settings.interfaceName() + " is down";
+        }
+        return entry.externalFault;
+    }
+
+    /**
+     * Puts into FAULT every instance with a fault of its own or, in a sync group, a member with one; takes the others
+     * out of FAULT (they start again as at startup).
+     */
+    private void reconcileFaults()
+    {
+        for (final Entry entry : entries.values())
+        {
+            String why = ownFault(entry);
+            if (why == null && entry.settings.syncGroup() != null)
             {
-                entry.instance.faultDetected("link " + entry.settings.interfaceName() + " is down");
+                for (final Entry member : entries.values())
+                {
+                    if (member != entry && entry.settings.syncGroup().equals(member.settings.syncGroup())
+                        && ownFault(member) != null)
+                    {
+                        why = "sync group " + entry.settings.syncGroup() + ": (" + member.settings.name() + ") "
+                            + ownFault(member);
+                        break;
+                    }
+                }
             }
-            else if (entry.externalFault == null)
+            if (why != null)
+            {
+                entry.instance.faultDetected(why);
+            }
+            else
             {
                 entry.instance.faultCleared();
             }
+        }
+    }
+
+    /** Sync group: a member became Master or fell back to Backup; the others follow (not recursively). */
+    private void followSyncGroup(final Entry changed, final VrrpState from, final VrrpState to)
+    {
+        if (changed.settings.syncGroup() == null || syncing)
+        {
+            return;
+        }
+        syncing = true;
+        try
+        {
+            for (final Entry member : entries.values())
+            {
+                if (member == changed || !changed.settings.syncGroup().equals(member.settings.syncGroup()))
+                {
+                    continue;
+                }
+                final String why = "sync group " + changed.settings.syncGroup() + ": (" + changed.settings.name()
+                    + ") is " + to.operatorName();
+                if (to == VrrpState.MASTER)
+                {
+                    member.instance.syncGroupMaster(why);
+                }
+                else if (to == VrrpState.BACKUP && from == VrrpState.MASTER)
+                {
+                    member.instance.syncGroupBackup(why);
+                }
+            }
+        }
+        finally
+        {
+            syncing = false;
         }
     }
 
@@ -762,6 +830,10 @@ public final class VrrpAgent implements AutoCloseable
             LOG.log(to == VrrpState.FAULT ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                 "({0}) Entering {1} STATE ({2})", settings.name(), to.operatorName(), reason);
             runNotify(settings, to, instance == null ? settings.priority() : instance.priority());
+            if (instance != null)
+            {
+                followSyncGroup(this, from, to);
+            }
             try
             {
                 listener.stateChanged(settings.name(), from, to,

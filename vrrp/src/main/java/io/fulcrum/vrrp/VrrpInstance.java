@@ -146,25 +146,29 @@ public final class VrrpInstance
     /** Section 6.4.1: the Startup event in Initialize. */
     public void startup()
     {
-        if (state != VrrpState.INITIALIZE)
+        if (state == VrrpState.INITIALIZE)
         {
-            return;
+            start("startup");
         }
+    }
+
+    private void start(final String why)
+    {
         startedAt = nanoClock.getAsLong();
         if (faulty)
         {
-            transition(VrrpState.FAULT, "startup with a tracked failure");
+            transition(VrrpState.FAULT, why + " with a tracked failure");
             return;
         }
         if (priority == OWNER_PRIORITY)
         {
-            becomeMaster("address owner (priority 255) starting");
+            becomeMaster(why + ": address owner (priority 255)");
         }
         else
         {
             masterAdverIntervalCs = advertisementIntervalCs;
             setMasterDownTimer(masterDownIntervalNanos());
-            transition(VrrpState.BACKUP, "startup");
+            transition(VrrpState.BACKUP, why);
         }
     }
 
@@ -242,6 +246,34 @@ public final class VrrpInstance
     }
 
     /**
+     * Sync group (keepalived's vrrp_sync_group): another member became Master, so this Backup does too, as if its
+     * Master_Down_Timer had fired.
+     */
+    public void syncGroupMaster(final String why)
+    {
+        if (state == VrrpState.BACKUP)
+        {
+            becomeMaster(why);
+        }
+    }
+
+    /**
+     * Sync group: another member left Master for Backup, so this Master does too, as if it had heard a higher
+     * priority: it stops advertising, gives its addresses up and waits Master_Down_Interval for the new Master.
+     */
+    public void syncGroupBackup(final String why)
+    {
+        if (state == VrrpState.MASTER)
+        {
+            adverTimer = NEVER;
+            masterAdverIntervalCs = advertisementIntervalCs;
+            setMasterDownTimer(masterDownIntervalNanos());
+            output.removeVirtualAddresses();
+            transition(VrrpState.BACKUP, why);
+        }
+    }
+
+    /**
      * Tracking: a new effective priority (1-254; 255 is for the owner alone). In Backup a raised priority preempts a
      * lower Master through the Master_Down_Timer; in Master the next advertisement carries it.
      */
@@ -270,8 +302,7 @@ public final class VrrpInstance
         faulty = false;
         if (state == VrrpState.FAULT)
         {
-            state = VrrpState.INITIALIZE;
-            startup();
+            start("fault cleared");
         }
     }
 

@@ -29,6 +29,9 @@ import java.util.Objects;
  * @param garpRefresh       bursts repeated this often while master; zero for never
  * @param useVirtualMac     the RFC's 00-00-5E-00-01-{VRID} MAC through a macvlan; off by default, and refused clearly
  *                          where the kernel has no macvlan
+ * @param syncGroup         instances with the same sync group name change state together (keepalived's
+ *                          vrrp_sync_group): one Master, all Master; one back to Backup, all Backup; one in FAULT,
+ *                          all in FAULT. Null for none
  */
 public record VrrpSettings(
     String name,
@@ -46,7 +49,8 @@ public record VrrpSettings(
     int garpCount,
     Duration garpRepeatDelay,
     Duration garpRefresh,
-    boolean useVirtualMac)
+    boolean useVirtualMac,
+    String syncGroup)
 {
     public VrrpSettings
     {
@@ -170,6 +174,7 @@ public record VrrpSettings(
         private Duration garpRepeatDelay = Duration.ofSeconds(5);
         private Duration garpRefresh = Duration.ZERO;
         private boolean useVirtualMac;
+        private String syncGroup;
 
         private Builder(final String name, final String interfaceName, final int vrid)
         {
@@ -256,11 +261,17 @@ public record VrrpSettings(
             return this;
         }
 
+        public Builder syncGroup(final String value)
+        {
+            syncGroup = value;
+            return this;
+        }
+
         public VrrpSettings build()
         {
             return new VrrpSettings(name, interfaceName, vrid, priority, advertInterval, virtualAddresses, preempt,
                 preemptDelay, acceptMode, unicastPeers, sourceAddress, notifyProgram, garpCount, garpRepeatDelay,
-                garpRefresh, useVirtualMac);
+                garpRefresh, useVirtualMac, syncGroup);
         }
     }
 }

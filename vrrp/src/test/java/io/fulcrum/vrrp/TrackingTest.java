@@ -82,6 +82,36 @@ class TrackingTest
     }
 
     @Test
+    void instancesOfASyncGroupFailTogether() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            final VrrpSettings a61 = VrrpSettings.builder("A61", "eth0", 61).priority(200)
+                .advertInterval(Duration.ofMillis(100)).virtualAddresses(lab.vip(2) + "/24")
+                .sourceAddress(InetAddress.getByName(lab.ipv4(1))).syncGroup("G").build();
+            final VrrpSettings b61 = VrrpSettings.builder("B61", "eth0", 61).priority(100)
+                .advertInterval(Duration.ofMillis(100)).virtualAddresses(lab.vip(2) + "/24")
+                .sourceAddress(InetAddress.getByName(lab.ipv4(2))).syncGroup("G").build();
+            try (VrrpAgent high = VrrpAgent.start(
+                     List.of(instance(lab, "A51", 1, 200).syncGroup("G").build(), a61), null, a);
+                 VrrpAgent low = VrrpAgent.start(
+                     List.of(instance(lab, "B51", 2, 100).syncGroup("G").build(), b61), null, b))
+            {
+                assertTrue(settled(high, "A51", low, "B51") && settled(high, "A61", low, "B61"));
+                high.fault("A51", "its pool is empty");
+                assertTrue(VrrpLab.await(() -> high.state("A61") == VrrpState.FAULT
+                    && low.state("B51") == VrrpState.MASTER && low.state("B61") == VrrpState.MASTER, WAIT_MS) >= 0,
+                    "A61 " + high.state("A61") + ", B51 " + low.state("B51") + ", B61 " + low.state("B61"));
+                assertTrue(lab.hasAddress(b, lab.vip(1)) && lab.hasAddress(b, lab.vip(2)));
+                high.clearFault("A51");
+                assertTrue(settled(high, "A51", low, "B51") && settled(high, "A61", low, "B61"));
+            }
+        }
+    }
+
+    @Test
     void theNotifyProgramIsRunWithInstanceStateAndPriorityOnEveryChange() throws Exception
     {
         try (VrrpLab lab = new VrrpLab())

@@ -292,4 +292,29 @@ class VrrpInstanceTest
         // 3 * 10 ms + (156 * 10 ms) / 256 = 36.09375 ms; whole centiseconds would lose the 6.09 ms
         assertEquals(36_093_750L, vrrp.masterDownIntervalNanos());
     }
+
+    @Test
+    void aSyncGroupMemberFollowsTheOthersToMasterAndBackToBackup()
+    {
+        final VrrpInstance vrrp = instance(100, 100, true, 0, LOW);
+        vrrp.startup();
+        vrrp.syncGroupMaster("sync group");
+        assertEquals(VrrpState.MASTER, vrrp.state());
+        events.clear();
+        vrrp.syncGroupBackup("sync group");
+        assertEquals(List.of("remove", "BACKUP"), events);
+        assertEquals(now + vrrp.masterDownIntervalNanos(), vrrp.nextDeadlineNanos());
+    }
+
+    @Test
+    void aClearedFaultStartsTheRouterAgainInBackup()
+    {
+        final VrrpInstance vrrp = instance(100, 100, true, 0, LOW);
+        vrrp.faultDetected("link down");
+        vrrp.startup();
+        assertEquals(VrrpState.FAULT, vrrp.state());
+        vrrp.faultCleared();
+        assertEquals(VrrpState.BACKUP, vrrp.state());
+        assertEquals(List.of("FAULT", "BACKUP"), events);
+    }
 }
