@@ -176,4 +176,43 @@ class FailoverTest
             }
         }
     }
+
+    @Test
+    void atTenMillisecondAdvertsTheStandbyHoldsStillAndTakesOverWithinMasterDownInterval() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            final VrrpSettings fastA = VrrpSettings.builder("A", "eth0", 51).priority(200)
+                .advertInterval(Duration.ofMillis(10)).virtualAddresses(lab.vip(1) + "/24")
+                .sourceAddress(InetAddress.getByName(lab.ipv4(1))).garp(1, Duration.ZERO, Duration.ZERO).build();
+            final VrrpSettings fastB = VrrpSettings.builder("B", "eth0", 51).priority(100)
+                .advertInterval(Duration.ofMillis(10)).virtualAddresses(lab.vip(1) + "/24")
+                .sourceAddress(InetAddress.getByName(lab.ipv4(2))).garp(1, Duration.ZERO, Duration.ZERO).build();
+            final VrrpAgent high = VrrpAgent.start(List.of(fastA), listener, a);
+            try (VrrpAgent low = VrrpAgent.start(List.of(fastB), listener, b))
+            {
+                assertTrue(VrrpLab.await(() -> high.state("A") == VrrpState.MASTER
+                    && low.state("B") == VrrpState.BACKUP, SETTLE_MS) >= 0);
+                final long before = low.counters("B").becameMaster();
+                Thread.sleep(2_000);
+                assertEquals(before, low.counters("B").becameMaster(),
+                    "B never took over from a live master (Master_Down_Interval 36 ms); realtime " + low.realtime());
+                assertTrue(low.counters("B").advertsReceived() >= 100, low.counters("B").toString());
+
+                masterAt.clear();
+                final long killedAt = System.nanoTime();
+                high.abort();
+                lab.exec(a, "ip", "address", "del", lab.vip(1) + "/24", "dev", "eth0");
+                assertTrue(VrrpLab.await(() -> masterAt.containsKey("B"), 37 + MARGIN_MS) >= 0);
+                System.out.println("10 ms kill: B master " + millis(masterAt.get("B") - killedAt)
+                    + " ms after A died (Master_Down_Interval 36.1 ms; includes the VIP removal by ip)");
+            }
+            finally
+            {
+                high.close();
+            }
+        }
+    }
 }
