@@ -245,4 +245,69 @@ class KeepalivedInteropTest
             }
         }
     }
+
+    @Test
+    void inUnicastModeKeepalivedAndFulcrumAgreeOnOneMasterBothWays() throws Exception
+    {
+        SystemRequirements.requireCommand("keepalived");
+        final List<VrrpLab.Line> log = VrrpLab.lines();
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String k = lab.appliance(1);
+            final String f = lab.appliance(2);
+            final String config = """
+                global_defs {
+                    router_id fulcrum_unicast
+                    vrrp_version 3
+                }
+                vrrp_instance VI_1 {
+                    state BACKUP
+                    interface eth0
+                    virtual_router_id 51
+                    priority 200
+                    advert_int 0.1
+                    unicast_src_ip %s
+                    unicast_peer {
+                        %s
+                    }
+                    virtual_ipaddress {
+                        %s/24
+                    }
+                }
+                """.formatted(lab.ipv4(1), lab.ipv4(2), lab.vip(1));
+            final VrrpSettings fulcrum = VrrpSettings.builder("F", "eth0", 51).priority(100)
+                .advertInterval(Duration.ofMillis(100)).virtualAddresses(lab.vip(1) + "/24")
+                .sourceAddress(InetAddress.getByName(lab.ipv4(2)))
+                .unicastPeer(InetAddress.getByName(lab.ipv4(1))).build();
+            try
+            {
+                final Process process = lab.start(k, log, "keepalived", "-n", "-l", "-D", "-P", "-f",
+                    lab.tempFile("unicast.conf", config).toString(), "-p", lab.tempPath("k.pid").toString(), "-r",
+                    lab.tempPath("v.pid").toString());
+                assertTrue(awaitLine(log, "Entering MASTER STATE", 1, SETTLE_MS) > 0);
+                try (VrrpAgent agent = VrrpAgent.start(List.of(fulcrum), listener, f))
+                {
+                    assertTrue(VrrpLab.await(() -> agent.counters("F").advertsReceived() >= 10, SETTLE_MS) >= 0,
+                        "Fulcrum accepts keepalived's unicast adverts (TTL 255 included): " + agent.counters("F"));
+                    assertEquals(VrrpState.BACKUP, agent.state("F"));
+                    VrrpLab.terminate(process);
+                    assertTrue(VrrpLab.await(() -> agent.state("F") == VrrpState.MASTER, skewMs(100) + MARGIN_MS
+                        + 1_500) >= 0, "Fulcrum takes over when keepalived stops");
+                    // keepalived returns and must accept Fulcrum's unicast adverts before it preempts
+                    lab.start(k, log, "keepalived", "-n", "-l", "-D", "-P", "-f",
+                        lab.tempFile("unicast2.conf", config).toString(), "-p", lab.tempPath("k2.pid").toString(),
+                        "-r", lab.tempPath("v2.pid").toString());
+                    assertTrue(awaitLine(log, "Entering MASTER STATE", 2, SETTLE_MS) > 0);
+                    assertTrue(count(log, "received lower priority (100) advert from " + lab.ipv4(2)) > 0,
+                        "keepalived parsed Fulcrum's unicast adverts");
+                    assertTrue(VrrpLab.await(() -> agent.state("F") == VrrpState.BACKUP, 1_000) >= 0);
+                    assertNoComplaint(log);
+                }
+            }
+            finally
+            {
+                printLog(log);
+            }
+        }
+    }
 }
