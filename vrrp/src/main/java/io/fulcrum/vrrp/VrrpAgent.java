@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.BooleanSupplier;
 
 import io.fulcrum.dataplane.packet.IpAddresses;
 import io.fulcrum.dataplane.sys.EventFds;
@@ -40,7 +41,8 @@ import io.fulcrum.dataplane.sys.Scheduling;
  *
  * <p>Operator surface as keepalived's: one line per state change, {@code (NAME) Entering MASTER STATE}, and a notify
  * program run as {@code PROGRAM NAME STATE PRIORITY}. Tracking: the link of each instance is watched (down: FAULT);
- * {@link #setPriority}, {@link #fault} and {@link #clearFault} let the caller feed liveness and pool health in.
+ * {@link #track} registers liveness checks; {@link #setPriority}, {@link #fault} and {@link #clearFault} let the caller
+ * push pool health in. Sync groups ({@link VrrpSettings#syncGroup}) move together.
  *
  * <p>All public methods are thread-safe; changes are handed to the agent thread.
  */
@@ -176,6 +178,17 @@ public final class VrrpAgent implements AutoCloseable
     {
         final Entry entry = entry(name);
         command(() -> entry.instance.priorityChanged(priority));
+    }
+
+    /**
+     * Tracking: a liveness check, asked every 100 ms on the agent's thread (so it must be quick and never block,
+     * e.g. whether the data-plane workers' heartbeat counter moved); while it answers false (or throws) the instance
+     * is in FAULT. Registering a check under the same name replaces it.
+     */
+    public void track(final String name, final String what, final BooleanSupplier check)
+    {
+        final Entry entry = entry(name);
+        command(() -> entry.checks.put(what, check));
     }
 
     /** Tracking: holds the instance in FAULT (a master steps down with priority 0) until {@link #clearFault}. */
@@ -493,17 +506,46 @@ public final class VrrpAgent implements AutoCloseable
         }
     }
 
+    /** Every 100 ms: the links, and the liveness checks registered with {@link #track}. */
     private void checkLinks()
     {
+        boolean changed = false;
         for (final Entry entry : entries.values())
         {
             final boolean up = linkUp(entry);
-            if (up == entry.linkUp)
+            String failing = null;
+            for (final Map.Entry<String, BooleanSupplier> check : entry.checks.entrySet())
             {
-                continue;
+                if (!healthy(entry, check.getKey(), check.getValue()))
+                {
+                    failing = check.getKey();
+                    break;
+                }
             }
-            entry.linkUp = up;
+            if (up != entry.linkUp || !java.util.Objects.equals(failing, entry.failingCheck))
+            {
+                entry.linkUp = up;
+                entry.failingCheck = failing;
+                changed = true;
+            }
+        }
+        if (changed)
+        {
             reconcileFaults();
+        }
+    }
+
+    private static boolean healthy(final Entry entry, final String what, final BooleanSupplier check)
+    {
+        try
+        {
+            return check.getAsBoolean();
+        }
+        catch (final RuntimeException e)
+        {
+            LOG.log(System.Logger.Level.WARNING, "({0}) check {1} threw {2}: counted as failed", entry.settings.name(),
+                what, e.toString());
+            return false;
         }
     }
 
@@ -513,6 +555,10 @@ public final class VrrpAgent implements AutoCloseable
         if (!entry.linkUp)
         {
             return "link " + entry.settings.interfaceName() + " is down";
+        }
+        if (entry.failingCheck != null)
+        {
+            return entry.failingCheck + " failed";
         }
         return entry.externalFault;
     }
@@ -695,6 +741,8 @@ public final class VrrpAgent implements AutoCloseable
         volatile long announcements;
         boolean linkUp = true;
         String externalFault;
+        String failingCheck;
+        final Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         long nextAnnounce = Long.MAX_VALUE;
         boolean repeatPending;
 
@@ -760,25 +808,25 @@ public final class VrrpAgent implements AutoCloseable
         @Override
         public void sendAdvert(final int priority)
         {
-            final int length = AdvertCodec.build(advertBuffer, 0, settings.family(), settings.vrid(), priority,
-                settings.advertIntervalCs(), addressesHi, addressesLo, addressesHi.length, primaryHi, primaryLo,
-                settings.family() == 4 ? 0 : AdvertCodec.GROUP_V6_HI,
-                settings.family() == 4 ? AdvertCodec.GROUP_V4_LO : AdvertCodec.GROUP_V6_LO);
             if (!settings.unicast())
             {
-                count(channel.socket.send(advertBuffer, length, primaryHi, primaryLo,
-                    settings.family() == 4 ? 0 : AdvertCodec.GROUP_V6_HI,
-                    settings.family() == 4 ? AdvertCodec.GROUP_V4_LO : AdvertCodec.GROUP_V6_LO));
+                sendTo(priority, settings.family() == 4 ? 0 : AdvertCodec.GROUP_V6_HI,
+                    settings.family() == 4 ? AdvertCodec.GROUP_V4_LO : AdvertCodec.GROUP_V6_LO);
                 return;
             }
             for (int i = 0; i < peersHi.length; i++)
             {
-                // the checksum covers the destination: rebuild for each peer
-                AdvertCodec.build(advertBuffer, 0, settings.family(), settings.vrid(), priority,
-                    settings.advertIntervalCs(), addressesHi, addressesLo, addressesHi.length, primaryHi, primaryLo,
-                    peersHi[i], peersLo[i]);
-                count(channel.socket.send(advertBuffer, length, primaryHi, primaryLo, peersHi[i], peersLo[i]));
+                sendTo(priority, peersHi[i], peersLo[i]);
             }
+        }
+
+        /** Builds the advert for one destination (the checksum's pseudo-header covers it) and sends it. */
+        private void sendTo(final int priority, final long destinationHi, final long destinationLo)
+        {
+            final int length = AdvertCodec.build(advertBuffer, 0, settings.family(), settings.vrid(), priority,
+                settings.advertIntervalCs(), addressesHi, addressesLo, addressesHi.length, primaryHi, primaryLo,
+                destinationHi, destinationLo);
+            count(channel.socket.send(advertBuffer, length, primaryHi, primaryLo, destinationHi, destinationLo));
         }
 
         private void count(final long result)

@@ -82,6 +82,29 @@ class TrackingTest
     }
 
     @Test
+    void aFailingLivenessCheckHoldsTheInstanceInFaultUntilItPassesAgain() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            final java.util.concurrent.atomic.AtomicBoolean workersAlive =
+                new java.util.concurrent.atomic.AtomicBoolean(true);
+            try (VrrpAgent high = VrrpAgent.start(List.of(instance(lab, "A", 1, 200).build()), null, a);
+                 VrrpAgent low = VrrpAgent.start(List.of(instance(lab, "B", 2, 100).build()), null, b))
+            {
+                high.track("A", "data-plane heartbeat", workersAlive::get);
+                assertTrue(settled(high, "A", low, "B"));
+                workersAlive.set(false);
+                assertTrue(VrrpLab.await(() -> high.state("A") == VrrpState.FAULT
+                    && low.state("B") == VrrpState.MASTER, WAIT_MS) >= 0);
+                workersAlive.set(true);
+                assertTrue(settled(high, "A", low, "B"));
+            }
+        }
+    }
+
+    @Test
     void instancesOfASyncGroupFailTogether() throws Exception
     {
         try (VrrpLab lab = new VrrpLab())
