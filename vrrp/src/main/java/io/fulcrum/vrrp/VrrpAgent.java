@@ -96,10 +96,6 @@ public final class VrrpAgent implements AutoCloseable
                 throw new IllegalArgumentException(instance.name() + ": VRID " + instance.vrid()
                     + " is already used for IPv" + instance.family() + " on " + instance.interfaceName());
             }
-            if (instance.useVirtualMac())
-            {
-                VirtualMac.refuseWithoutMacvlan(instance);
-            }
         }
         thread = Thread.ofPlatform().name("vrrp").daemon(true).unstarted(this::run);
         wakeFd = EventFds.open();
@@ -641,6 +637,18 @@ public final class VrrpAgent implements AutoCloseable
         {
             entry.owner.close();
             entry.arena.close();
+            if (entry.virtualMacIfIndex != 0)
+            {
+                try
+                {
+                    rtnetlink.removeLink(entry.virtualMacIfIndex);
+                }
+                catch (final RuntimeException e)
+                {
+                    LOG.log(System.Logger.Level.WARNING, "({0}) cannot remove its macvlan: {1}",
+                        entry.settings.name(), e.toString());
+                }
+            }
         }
         for (final Channel channel : channels)
         {
@@ -722,6 +730,8 @@ public final class VrrpAgent implements AutoCloseable
         final Channel channel;
         final VrrpInstance instance;
         final VipOwner owner;
+        /** The macvlan of the virtual MAC, or 0 without one. */
+        final int virtualMacIfIndex;
         final long primaryHi;
         final long primaryLo;
         final long[] addressesHi;
@@ -771,8 +781,28 @@ public final class VrrpAgent implements AutoCloseable
             }
             announceRepeatNanos = settings.garpRepeatDelay().toNanos();
             announceRefreshNanos = settings.garpRefresh().toNanos();
-            owner = new VipOwner(settings.name(), rtnetlink, channel.socket.ifIndex(),
-                NetDevices.macAddress(settings.interfaceName()), settings.virtualAddresses(), primaryHi, primaryLo);
+            if (settings.useVirtualMac())
+            {
+                virtualMacIfIndex = VirtualMac.create(rtnetlink, settings, channel.socket.ifIndex());
+                try
+                {
+                    owner = new VipOwner(settings.name(), rtnetlink, virtualMacIfIndex,
+                        VirtualMac.address(settings.family(), settings.vrid()), settings.virtualAddresses(),
+                        primaryHi, primaryLo);
+                }
+                catch (final RuntimeException e)
+                {
+                    rtnetlink.removeLink(virtualMacIfIndex);
+                    throw e;
+                }
+            }
+            else
+            {
+                virtualMacIfIndex = 0;
+                owner = new VipOwner(settings.name(), rtnetlink, channel.socket.ifIndex(),
+                    NetDevices.macAddress(settings.interfaceName()), settings.virtualAddresses(), primaryHi,
+                    primaryLo);
+            }
             instance = new VrrpInstance(settings.name(), settings.priority(), settings.advertIntervalCs(),
                 settings.preempt(), settings.preemptDelay().toNanos(), primaryHi, primaryLo, System::nanoTime, this);
         }

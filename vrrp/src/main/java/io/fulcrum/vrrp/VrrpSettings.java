@@ -27,8 +27,8 @@ import java.util.Objects;
  * @param garpCount         gratuitous ARPs / unsolicited neighbour advertisements sent per VIP in each burst
  * @param garpRepeatDelay   a second burst this long after becoming master; zero for none
  * @param garpRefresh       bursts repeated this often while master; zero for never
- * @param useVirtualMac     the RFC's 00-00-5E-00-01-{VRID} MAC through a macvlan; off by default, and refused clearly
- *                          where the kernel has no macvlan
+ * @param useVirtualMac     the RFC's 00-00-5E-00-01-{VRID} MAC through a macvlan (see {@code VirtualMac}); off by
+ *                          default; start fails saying so where the kernel refuses a macvlan
  * @param syncGroup         instances with the same sync group name change state together (keepalived's
  *                          vrrp_sync_group): one Master, all Master; one back to Backup, all Backup; one in FAULT,
  *                          all in FAULT. Null for none

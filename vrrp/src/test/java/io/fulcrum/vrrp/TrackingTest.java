@@ -178,6 +178,97 @@ class TrackingTest
         }
     }
 
+    @Test
+    void theVirtualMacIsAMacvlanWhereTheKernelHasOneAndAClearRefusalWhereItHasNot() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final VrrpSettings settings = instance(lab, "VI_1", 1, 150).useVirtualMac(true).build();
+            boolean kernelHasMacvlan;
+            try
+            {
+                lab.exec(a, "ip", "link", "add", "link", "eth0", "name", "probe0", "type", "macvlan");
+                lab.exec(a, "ip", "link", "del", "probe0");
+                kernelHasMacvlan = true;
+            }
+            catch (final IllegalStateException e)
+            {
+                kernelHasMacvlan = false;
+            }
+            if (!kernelHasMacvlan)
+            {
+                final IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalStateException.class, () -> VrrpAgent.start(List.of(settings), null, a));
+                System.out.println("virtual MAC refused: " + refused.getMessage());
+                assertTrue(refused.getMessage().contains("VI_1: useVirtualMac: the kernel refused a macvlan on eth0"),
+                    refused.getMessage());
+                assertTrue(refused.getMessage().contains("Turn useVirtualMac off"), refused.getMessage());
+                return;
+            }
+            SystemRequirements.requireCommand("ping");
+            final String client = lab.appliance(3);
+            // a namespace default that would give the macvlan a link-local address; Fulcrum must not let it
+            lab.exec(a, "sysctl", "-qw", "net.ipv6.conf.default.addr_gen_mode=0");
+            try (VrrpAgent agent = VrrpAgent.start(List.of(settings), null, a))
+            {
+                assertTrue(VrrpLab.await(() -> agent.state("VI_1") == VrrpState.MASTER, WAIT_MS) >= 0);
+                final String address = lab.exec(a, "ip", "-o", "address", "show", "dev", "vrrp.51");
+                assertTrue(address.contains(" " + lab.vip(1) + "/"), "the VIP is on the macvlan: " + address);
+                assertTrue(!lab.hasAddress(a, lab.vip(1)), "and not on the parent");
+                assertTrue(lab.exec(a, "ip", "-o", "link", "show", "dev", "vrrp.51").contains("00:00:5e:00:01:33"),
+                    "the macvlan has the virtual router MAC for VRID 51");
+                assertTrue(!lab.exec(a, "ip", "-o", "-6", "address", "show", "dev", "vrrp.51").contains("fe80"),
+                    "the macvlan has no link-local address to speak from");
+                // a neighbour resolves the VIP to the virtual MAC (ping sends the ARP request; no reply needed)
+                lab.exec(client, "sh", "-c", "ping -c 1 -W 1 " + lab.vip(1) + " >/dev/null 2>&1 || true");
+                assertTrue(VrrpLab.await(() -> neighbour(lab, client, lab.vip(1)).contains("00:00:5e:00:01:33"),
+                    WAIT_MS) >= 0, "the client learnt the virtual MAC: " + neighbour(lab, client, lab.vip(1)));
+            }
+            assertTrue(!lab.exec(a, "ip", "-o", "link", "show").contains("vrrp.51"), "the macvlan is removed");
+        }
+    }
+
+    @Test
+    void withTheVirtualMacANeighbourKeepsOneMacAcrossAFailover() throws Exception
+    {
+        SystemRequirements.requireCommand("ping");
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            final String client = lab.appliance(3);
+            try (VrrpAgent high = VrrpAgent.start(List.of(instance(lab, "A", 1, 200).useVirtualMac(true).build()),
+                     null, a);
+                 VrrpAgent low = VrrpAgent.start(List.of(instance(lab, "B", 2, 100).useVirtualMac(true).build()),
+                     null, b))
+            {
+                assertTrue(settled(high, "A", low, "B"));
+                lab.exec(client, "ping", "-c", "1", "-W", "2", lab.vip(1));
+                assertTrue(lab.exec(a, "sysctl", "-n", "net.ipv4.conf.eth0.arp_ignore").strip().equals("1"));
+                assertTrue(VrrpLab.await(() -> neighbour(lab, client, lab.vip(1)).contains("00:00:5e:00:01:33"),
+                    WAIT_MS) >= 0, "the client resolved the virtual MAC: " + lab.exec(client, "ip", "neigh"));
+                high.abort();
+                lab.exec(a, "ip", "link", "set", "eth0", "down");
+                assertTrue(VrrpLab.await(() -> low.state("B") == VrrpState.MASTER, WAIT_MS) >= 0);
+                assertTrue(VrrpLab.await(() ->
+                {
+                    try
+                    {
+                        lab.exec(client, "ping", "-c", "1", "-W", "1", lab.vip(1));
+                        return true;
+                    }
+                    catch (final IllegalStateException e)
+                    {
+                        return false;
+                    }
+                }, WAIT_MS) >= 0, "the new master answers on the virtual address");
+                assertTrue(neighbour(lab, client, lab.vip(1)).contains("00:00:5e:00:01:33"),
+                    "the client's entry never changed: " + neighbour(lab, client, lab.vip(1)));
+            }
+        }
+    }
+
     private static String mac(final VrrpLab lab, final String ns)
     {
         final String link = lab.exec(ns, "ip", "-o", "link", "show", "dev", "eth0");

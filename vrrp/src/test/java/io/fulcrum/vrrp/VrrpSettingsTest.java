@@ -55,17 +55,6 @@ class VrrpSettingsTest
     }
 
     @Test
-    void theVirtualMacIsRefusedAtStartSayingWhy()
-    {
-        final VrrpSettings settings = VrrpSettings.builder("VI_1", "eth0", 51).virtualAddresses("10.0.0.100/24")
-            .useVirtualMac(true).build();
-        final UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
-            () -> VrrpAgent.start(List.of(settings), null));
-        assertTrue(refused.getMessage().contains("macvlan"), refused.getMessage());
-        assertTrue(refused.getMessage().contains("useVirtualMac off"), refused.getMessage());
-    }
-
-    @Test
     void twoInstancesCannotShareAVridOnOneInterfaceAndFamily()
     {
         final VrrpSettings one = VrrpSettings.builder("A", "eth0", 51).virtualAddresses("10.0.0.1").build();
