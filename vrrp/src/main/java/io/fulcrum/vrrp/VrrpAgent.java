@@ -313,24 +313,27 @@ public final class VrrpAgent implements AutoCloseable
             stopped.complete(null);
             return;
         }
-        raisePriority();
-        for (final Entry entry : entries.values())
-        {
-            entry.linkUp = linkUp(entry);
-        }
-        reconcileFaults();
-        for (final Entry entry : entries.values())
-        {
-            entry.instance.startup();
-        }
-        started.complete(null);
         try
         {
+            raisePriority();
+            for (final Entry entry : entries.values())
+            {
+                entry.linkUp = linkUp(entry);
+            }
+            reconcileFaults();
+            for (final Entry entry : entries.values())
+            {
+                entry.instance.startup();
+            }
+            started.complete(null);
             loop();
         }
         catch (final Throwable t)
         {
-            LOG.log(System.Logger.Level.ERROR, "VRRP agent failed; stopping: " + t, t);
+            if (!started.completeExceptionally(t))
+            {
+                LOG.log(System.Logger.Level.ERROR, "VRRP agent failed; stopping: " + t, t);
+            }
         }
         finally
         {
