@@ -61,4 +61,14 @@ class VrrpSettingsTest
         final VrrpSettings two = VrrpSettings.builder("B", "eth0", 51).virtualAddresses("10.0.0.2").build();
         assertThrows(IllegalArgumentException.class, () -> VrrpAgent.start(List.of(one, two), null));
     }
+
+    @Test
+    void startingOnAMissingInterfaceFailsAtOnceNamingIt()
+    {
+        final VrrpSettings settings = VrrpSettings.builder("VI_1", "nosuch9", 51).virtualAddresses("10.0.0.100/24")
+            .sourceAddress(java.net.InetAddress.getLoopbackAddress()).build();
+        final RuntimeException refused = assertThrows(RuntimeException.class,
+            () -> VrrpAgent.start(List.of(settings), null));
+        assertTrue(refused.getMessage().contains("nosuch9"), refused.getMessage());
+    }
 }
