@@ -18,8 +18,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -66,8 +64,7 @@ public final class VrrpAgent implements AutoCloseable
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    private final ExecutorService notifier = Executors.newSingleThreadExecutor(runnable ->
-        Thread.ofPlatform().name("vrrp-notify").daemon(true).unstarted(runnable));
+    private final NotifyPrograms notifier = new NotifyPrograms();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean graceful = true;
@@ -126,14 +123,14 @@ public final class VrrpAgent implements AutoCloseable
         {
             agent.running = false;
             agent.closeWake();
-            agent.notifier.shutdownNow();
+            agent.notifier.close();
             final Throwable cause = e.getCause();
             throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
         }
         catch (final TimeoutException | InterruptedException e)
         {
             agent.running = false;
-            agent.notifier.shutdownNow();
+            agent.notifier.close();
             throw new IllegalStateException("VRRP agent did not start within " + START_TIMEOUT_SECONDS + " s", e);
         }
     }
@@ -274,15 +271,7 @@ public final class VrrpAgent implements AutoCloseable
             Thread.currentThread().interrupt();
         }
         closeWake();
-        notifier.shutdown();
-        try
-        {
-            notifier.awaitTermination(5, TimeUnit.SECONDS);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-        }
+        notifier.close();
     }
 
     private Entry entry(final String name)
@@ -668,39 +657,6 @@ public final class VrrpAgent implements AutoCloseable
 
     }
 
-    private void runNotify(final VrrpSettings instance, final VrrpState to, final int priority)
-    {
-        if (instance.notifyProgram() == null)
-        {
-            return;
-        }
-        notifier.execute(() ->
-        {
-            try
-            {
-                final Process process = new ProcessBuilder(instance.notifyProgram(), instance.name(),
-                    to.operatorName(), Integer.toString(priority))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (!process.waitFor(30, TimeUnit.SECONDS))
-                {
-                    process.destroyForcibly();
-                    LOG.log(System.Logger.Level.WARNING, "({0}) notify program {1} ran over 30 s; killed",
-                        instance.name(), instance.notifyProgram());
-                }
-                else if (process.exitValue() != 0)
-                {
-                    LOG.log(System.Logger.Level.WARNING, "({0}) notify program {1} exited {2}", instance.name(),
-                        instance.notifyProgram(), process.exitValue());
-                }
-            }
-            catch (final Exception e)
-            {
-                LOG.log(System.Logger.Level.WARNING, "({0}) cannot run notify program {1}: {2}", instance.name(),
-                    instance.notifyProgram(), e.toString());
-            }
-        });
-    }
-
     /** The sockets of one interface and family, and the instances on it by VRID. */
     private static final class Channel
     {
@@ -910,7 +866,7 @@ public final class VrrpAgent implements AutoCloseable
             }
             LOG.log(to == VrrpState.FAULT ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                 "({0}) Entering {1} STATE ({2})", settings.name(), to.operatorName(), reason);
-            runNotify(settings, to, instance == null ? settings.priority() : instance.priority());
+            notifier.run(settings, to, instance == null ? settings.priority() : instance.priority());
             if (instance != null)
             {
                 followSyncGroup(this, from, to);
