@@ -79,6 +79,39 @@ class Ipv6FailoverTest
     }
 
     @Test
+    void ipv6UnicastPeersElectAndFailOverToo() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            final VrrpSettings settingsA = VrrpSettings.builder("A", "eth0", 52).priority(200)
+                .advertInterval(Duration.ofMillis(100)).virtualAddresses(LINK_LOCAL_VIP + "/64", GLOBAL_VIP + "/64")
+                .sourceAddress(InetAddress.getByName("fe80::1")).unicastPeer(InetAddress.getByName("fe80::2"))
+                .build();
+            final VrrpSettings settingsB = VrrpSettings.builder("B", "eth0", 52).priority(100)
+                .advertInterval(Duration.ofMillis(100)).virtualAddresses(LINK_LOCAL_VIP + "/64", GLOBAL_VIP + "/64")
+                .sourceAddress(InetAddress.getByName("fe80::2")).unicastPeer(InetAddress.getByName("fe80::1"))
+                .build();
+            final VrrpAgent high = VrrpAgent.start(List.of(settingsA), listener, a);
+            try (VrrpAgent low = VrrpAgent.start(List.of(settingsB), listener, b))
+            {
+                assertTrue(VrrpLab.await(() -> high.state("A") == VrrpState.MASTER
+                    && low.state("B") == VrrpState.BACKUP && low.counters("B").advertsReceived() >= 5, 5_000) >= 0,
+                    "A " + high.state("A") + ", B " + low.state("B") + " " + low.counters("B"));
+                high.abort();
+                lab.exec(a, "ip", "link", "set", "eth0", "down");
+                assertTrue(VrrpLab.await(() -> low.state("B") == VrrpState.MASTER, 361 + MARGIN_MS) >= 0);
+                assertTrue(lab.hasAddress(b, GLOBAL_VIP));
+            }
+            finally
+            {
+                high.close();
+            }
+        }
+    }
+
+    @Test
     void keepalivedFollowsAFulcrumIpv6MasterAndTakesOverWhenItStops() throws Exception
     {
         SystemRequirements.requireCommand("keepalived");
