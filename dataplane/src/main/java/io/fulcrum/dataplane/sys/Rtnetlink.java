@@ -319,6 +319,160 @@ public final class Rtnetlink implements AutoCloseable
         }
     }
 
+    /* links — linux/rtnetlink.h, linux/if_link.h: struct ifinfomsg {u8 family, pad; u16 type; s32 index; u32 flags,
+       change;}, IFLA_* attributes, IFLA_LINKINFO nesting IFLA_INFO_KIND and IFLA_INFO_DATA */
+    private static final int RTM_NEWLINK = 16;
+    private static final int RTM_DELLINK = 17;
+    private static final int IFINFOMSG_LEN = 16;
+    private static final int IFLA_ADDRESS = 1;
+    private static final int IFLA_IFNAME = 3;
+    private static final int IFLA_LINK = 5;
+    private static final int IFLA_LINKINFO = 18;
+    private static final int IFLA_INFO_KIND = 1;
+    private static final int IFLA_INFO_DATA = 2;
+    private static final int IFLA_MACVLAN_MODE = 1;
+    private static final int IFLA_AF_SPEC = 26;
+    private static final int IFLA_INET6_ADDR_GEN_MODE = 8;
+    private static final int IN6_ADDR_GEN_MODE_NONE = 1;
+    private static final int IFF_UP = 0x1;
+    /** linux/if_link.h: enum macvlan_mode; private: no traffic between macvlans of one parent (keepalived's). */
+    public static final int MACVLAN_MODE_PRIVATE = 1;
+
+    /**
+     * Creates a macvlan interface {@code name} on interface {@code parentIfIndex} with Ethernet address {@code mac}
+     * (low 48 bits), and brings it up (RTM_NEWLINK, kind "macvlan"); returns its index. VRRP's virtual MAC needs
+     * it. It gets no IPv6 link-local
+     * address (IFLA_INET6_ADDR_GEN_MODE none), so that a standby's copy of the MAC never speaks on the link and moves
+     * the switches' forwarding entries away from the master (keepalived does the same). Throws {@link NativeException}
+     * with the kernel's errno when it refuses: EOPNOTSUPP on a kernel without macvlan, EEXIST when the name is taken.
+     */
+    public int addMacvlan(final int parentIfIndex, final String name, final long mac, final int mode)
+    {
+        final byte[] nameBytes = (name + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final byte[] kind = "macvlan\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final byte[] address = new byte[6];
+        for (int i = 0; i < 6; i++)
+        {
+            address[i] = (byte)(mac >>> (40 - 8 * i));
+        }
+        // u32 attributes are in host order
+        final byte[] parent = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder())
+            .putInt(parentIfIndex).array();
+        final byte[] modeBytes = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder())
+            .putInt(mode).array();
+        final int data = RTA_HDRLEN + align4(RTA_HDRLEN + 4);
+        final int linkInfo = RTA_HDRLEN + align4(RTA_HDRLEN + kind.length) + data;
+        final int length = NLMSG_HDRLEN + IFINFOMSG_LEN + align4(RTA_HDRLEN + nameBytes.length)
+            + align4(RTA_HDRLEN + 4) + align4(RTA_HDRLEN + 6) + linkInfo;
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment request = call.allocate(length, 4);
+            header(request, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+            int at = NLMSG_HDRLEN + IFINFOMSG_LEN;
+            at = attribute(request, at, IFLA_IFNAME, nameBytes);
+            at = attribute(request, at, IFLA_LINK, parent);
+            at = attribute(request, at, IFLA_ADDRESS, address);
+            request.set(ValueLayout.JAVA_SHORT, at, (short)linkInfo);
+            request.set(ValueLayout.JAVA_SHORT, at + 2, (short)IFLA_LINKINFO);
+            at = attribute(request, at + RTA_HDRLEN, IFLA_INFO_KIND, kind);
+            request.set(ValueLayout.JAVA_SHORT, at, (short)data);
+            request.set(ValueLayout.JAVA_SHORT, at + 2, (short)IFLA_INFO_DATA);
+            attribute(request, at + RTA_HDRLEN, IFLA_MACVLAN_MODE, modeBytes);
+            final int errno = acknowledgement(send(request, "RTM_NEWLINK"), "RTM_NEWLINK");
+            if (errno != 0)
+            {
+                throw new NativeException("RTM_NEWLINK macvlan " + name, errno);
+            }
+        }
+        final int ifIndex = Libc.ifNameToIndex(name);
+        try
+        {
+            // the address generation mode is refused at creation (no IPv6 device yet): set it while down, then up
+            try (Arena call = Arena.ofConfined())
+            {
+                final int inet6 = RTA_HDRLEN + align4(RTA_HDRLEN + 1);
+                final MemorySegment request = call.allocate(NLMSG_HDRLEN + IFINFOMSG_LEN + RTA_HDRLEN + inet6, 4);
+                header(request, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
+                request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 4, ifIndex);
+                final int at = NLMSG_HDRLEN + IFINFOMSG_LEN;
+                request.set(ValueLayout.JAVA_SHORT, at, (short)(RTA_HDRLEN + inet6));
+                request.set(ValueLayout.JAVA_SHORT, at + 2, (short)IFLA_AF_SPEC);
+                request.set(ValueLayout.JAVA_SHORT, at + RTA_HDRLEN, (short)inet6);
+                request.set(ValueLayout.JAVA_SHORT, at + RTA_HDRLEN + 2, (short)AF_INET6);
+                attribute(request, at + 2 * RTA_HDRLEN, IFLA_INET6_ADDR_GEN_MODE,
+                    new byte[]{IN6_ADDR_GEN_MODE_NONE});
+                final int errno = acknowledgement(send(request, "RTM_NEWLINK"), "RTM_NEWLINK");
+                if (errno != 0)
+                {
+                    throw new NativeException("RTM_NEWLINK " + name + " addrgenmode none", errno);
+                }
+            }
+            try (Arena call = Arena.ofConfined())
+            {
+                final MemorySegment request = call.allocate(NLMSG_HDRLEN + IFINFOMSG_LEN, 4);
+                header(request, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
+                request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 4, ifIndex);
+                request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 8, IFF_UP); // ifi_flags
+                request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 12, IFF_UP); // ifi_change
+                final int errno = acknowledgement(send(request, "RTM_NEWLINK"), "RTM_NEWLINK");
+                if (errno != 0)
+                {
+                    throw new NativeException("RTM_NEWLINK " + name + " up", errno);
+                }
+            }
+            return ifIndex;
+        }
+        catch (final RuntimeException e)
+        {
+            removeLink(ifIndex);
+            throw e;
+        }
+    }
+
+    /** Deletes interface {@code ifIndex} (RTM_DELLINK); returns false when there is no such interface (ENODEV). */
+    public boolean removeLink(final int ifIndex)
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment request = call.allocate(NLMSG_HDRLEN + IFINFOMSG_LEN, 4);
+            header(request, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK);
+            request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 4, ifIndex);
+            final int errno = acknowledgement(send(request, "RTM_DELLINK"), "RTM_DELLINK");
+            if (errno == 19) // ENODEV
+            {
+                return false;
+            }
+            if (errno != 0)
+            {
+                throw new NativeException("RTM_DELLINK " + ifIndex, errno);
+            }
+            return true;
+        }
+    }
+
+    /** Waits for the NLMSG_ERROR answering request {@code seq}: its errno, 0 for the acknowledgement. */
+    private int acknowledgement(final int seq, final String what)
+    {
+        while (true)
+        {
+            final int received = receive(seq, what);
+            int message = 0;
+            while (message + NLMSG_HDRLEN <= received)
+            {
+                final int messageLength = receiveBuffer.get(ValueLayout.JAVA_INT, message);
+                if (messageLength < NLMSG_HDRLEN)
+                {
+                    throw new IllegalStateException(what + ": malformed netlink message");
+                }
+                if ((receiveBuffer.get(ValueLayout.JAVA_SHORT, message + 4) & 0xFFFF) == NLMSG_ERROR)
+                {
+                    return -receiveBuffer.get(ValueLayout.JAVA_INT, message + NLMSG_HDRLEN);
+                }
+                message += align4(messageLength);
+            }
+        }
+    }
+
     /**
      * The MAC address of {@code target} on interface {@code ifName}: from the neighbour table when a usable entry is
      * there; otherwise one UDP datagram to the target's discard port makes the kernel resolve it (ARP, or neighbour

@@ -1,0 +1,118 @@
+package io.fulcrum.vrrp;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+import io.fulcrum.dataplane.packet.IpAddresses;
+import io.fulcrum.dataplane.sys.Libc;
+import io.fulcrum.dataplane.sys.NativeException;
+import io.fulcrum.dataplane.sys.PacketSockets;
+import io.fulcrum.dataplane.sys.Rtnetlink;
+
+/**
+ * Holds or gives up the virtual addresses of one instance: adds and removes them on the interface through
+ * rtnetlink ({@link Rtnetlink#addAddress}, not {@code ip}), and announces them with gratuitous ARP / unsolicited
+ * neighbour advertisements through an AF_PACKET socket (protocol 0: it only sends).
+ *
+ * <p>Accept mode: Linux answers for an address on an interface and delivers what is sent to it, which is Accept_Mode
+ * True; Fulcrum's data plane takes VIP traffic before the kernel sees it, so Accept_Mode False (drop what the kernel
+ * would deliver locally) is not enforced here: the setting is recorded, not applied.
+ */
+public final class VipOwner implements AutoCloseable
+{
+    private static final System.Logger LOG = System.getLogger(VipOwner.class.getName());
+
+    private final String instance;
+    private final Rtnetlink rtnetlink;
+    private final int ifIndex;
+    private final long mac;
+    private final List<VirtualAddress> addresses;
+    private final long primaryHi;
+    private final long primaryLo;
+    private final int packetFd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment frame = arena.allocate(128, 8);
+    private final MemorySegment capture = Libc.errnoSegment(arena);
+    private final MemorySegment linkAddress;
+    private long announcementsSent;
+
+    public VipOwner(final String instance, final Rtnetlink rtnetlink, final int ifIndex, final long mac,
+        final List<VirtualAddress> addresses, final long primaryHi, final long primaryLo)
+    {
+        this.instance = instance;
+        this.rtnetlink = rtnetlink;
+        this.ifIndex = ifIndex;
+        this.mac = mac;
+        this.addresses = List.copyOf(addresses);
+        this.primaryHi = primaryHi;
+        this.primaryLo = primaryLo;
+        this.packetFd = Libc.socket(PacketSockets.AF_PACKET, PacketSockets.SOCK_RAW | 0x80000, 0);
+        this.linkAddress = PacketSockets.sockaddrLl(arena, 0, ifIndex);
+    }
+
+    /** Adds every address (one already there is fine) and sends the first announcements. */
+    public void add(final int announcements)
+    {
+        for (final VirtualAddress vip : addresses)
+        {
+            try
+            {
+                rtnetlink.addAddress(ifIndex, vip.address(), vip.prefixLength());
+            }
+            catch (final NativeException e)
+            {
+                LOG.log(System.Logger.Level.ERROR, "({0}) cannot add {1}: {2}", instance, vip, e.getMessage());
+            }
+        }
+        announce(announcements);
+    }
+
+    /** Removes every address; one already gone is fine. */
+    public void remove()
+    {
+        for (final VirtualAddress vip : addresses)
+        {
+            try
+            {
+                rtnetlink.removeAddress(ifIndex, vip.address(), vip.prefixLength());
+            }
+            catch (final NativeException e)
+            {
+                LOG.log(System.Logger.Level.ERROR, "({0}) cannot remove {1}: {2}", instance, vip, e.getMessage());
+            }
+        }
+    }
+
+    /** Sends {@code count} announcements of each address. */
+    public void announce(final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            for (final VirtualAddress vip : addresses)
+            {
+                final long hi = IpAddresses.hi(vip.address());
+                final long lo = IpAddresses.lo(vip.address());
+                final int length = Announcements.announce(frame, mac, primaryHi, primaryLo, hi, lo);
+                final long rc = Libc.sendto(capture, packetFd, frame, length, 0, linkAddress,
+                    PacketSockets.SOCKADDR_LL_SIZE);
+                if (rc > 0)
+                {
+                    announcementsSent++;
+                }
+            }
+        }
+    }
+
+    public long announcementsSent()
+    {
+        return announcementsSent;
+    }
+
+    @Override
+    public void close()
+    {
+        Libc.close(packetFd);
+        arena.close();
+    }
+}

@@ -1,0 +1,89 @@
+package io.fulcrum.vrrp;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.fulcrum.dataplane.sys.NativeException;
+import io.fulcrum.dataplane.sys.Rtnetlink;
+
+/**
+ * The RFC's virtual MAC (RFC 9568 section 7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6)
+ * through a macvlan interface, as keepalived's {@code use_vmac} with {@code vmac_xmit_base}: the macvlan
+ * ({@code vrrp.VRID} / {@code vrrp6.VRID}) carries the virtual addresses and the announcements, so neighbours learn
+ * the virtual MAC; adverts still leave through the parent interface. The parent gets {@code arp_ignore=1} and
+ * {@code arp_announce=2} so that it never ties the virtual addresses to its own MAC.
+ *
+ * <p>Off by default. Where the kernel refuses the macvlan (EOPNOTSUPP without CONFIG_MACVLAN), start fails with the
+ * kernel's answer, the instance's name and what to do.
+ */
+final class VirtualMac
+{
+    /** asm-generic/errno.h: what RTM_NEWLINK answers for a link kind the kernel does not have. */
+    private static final int EOPNOTSUPP = 95;
+
+    private VirtualMac()
+    {
+    }
+
+    /** The virtual router MAC of {@code vrid} for the family, as the low 48 bits of a long. */
+    static long address(final int family, final int vrid)
+    {
+        return (family == 4 ? 0x0000_5e00_0100L : 0x0000_5e00_0200L) | vrid;
+    }
+
+    static String interfaceName(final VrrpSettings settings)
+    {
+        return (settings.family() == 4 ? "vrrp." : "vrrp6.") + settings.vrid();
+    }
+
+    /**
+     * Creates the macvlan on the instance's interface, in the calling thread's network namespace, and returns its
+     * index. Throws {@link IllegalStateException} saying what the kernel refused.
+     */
+    static int create(final Rtnetlink rtnetlink, final VrrpSettings settings, final int parentIfIndex)
+    {
+        final String name = interfaceName(settings);
+        final int ifIndex;
+        try
+        {
+            ifIndex = rtnetlink.addMacvlan(parentIfIndex, name, address(settings.family(), settings.vrid()),
+                Rtnetlink.MACVLAN_MODE_PRIVATE);
+        }
+        catch (final NativeException e)
+        {
+            throw new IllegalStateException(settings.name() + ": useVirtualMac: the kernel refused a macvlan on "
+                + settings.interfaceName() + " (" + e.getMessage() + ")"
+                + (e.errno() == EOPNOTSUPP ? "; this kernel has no macvlan (CONFIG_MACVLAN)" : "")
+                + ". Turn useVirtualMac off: gratuitous ARP moves the addresses without it", e);
+        }
+        ignoreArpForOtherInterfaces(settings.interfaceName());
+        return ifIndex;
+    }
+
+    /**
+     * The parent must never tie a virtual address to its own MAC (ip-sysctl.rst): arp_ignore=1, answer only for
+     * addresses configured on the interface asked; arp_announce=2, never put a virtual address as the sender of
+     * its own ARP requests (replies sent from a virtual address leave through the parent).
+     */
+    private static void ignoreArpForOtherInterfaces(final String parent)
+    {
+        sysctl(parent, "arp_ignore", "1");
+        sysctl(parent, "arp_announce", "2");
+    }
+
+    private static void sysctl(final String parent, final String name, final String value)
+    {
+        try
+        {
+            // /proc/sys/net follows the network namespace of the thread that opens it
+            Files.writeString(Path.of("/proc/sys/net/ipv4/conf", parent, name), value);
+        }
+        catch (final IOException e)
+        {
+            System.getLogger(VirtualMac.class.getName()).log(System.Logger.Level.WARNING,
+                "cannot set {0} on {1}: {2}; neighbours may learn its own MAC for the virtual addresses", name,
+                parent, e.getMessage());
+        }
+    }
+}
