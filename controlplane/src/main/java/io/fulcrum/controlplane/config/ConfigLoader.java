@@ -41,7 +41,10 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader
 {
-    static final List<String> TOP_LEVEL = List.of("dataplane", "services", "pools", "api");
+    static final List<String> TOP_LEVEL = List.of("dataplane", "services", "pools", "api", "vrrp");
+    static final List<String> VRRP = List.of("name", "interface", "vrid", "priority", "advert-interval",
+        "virtual-addresses", "preempt", "preempt-delay", "unicast-peers", "source-address", "notify", "garp-count",
+        "garp-refresh", "virtual-mac", "sync-group");
     static final List<String> API = List.of("listen", "tokens", "token-file", "tls");
     static final List<String> TLS = List.of("certificate", "key");
     static final List<String> DATAPLANE = List.of("interfaces", "packet-io", "workers", "cores", "idle", "batch-size",
@@ -58,7 +61,7 @@ public final class ConfigLoader
      * no failover, silently, is worse off than one told it is not there yet.
      */
     static final Map<String, String> RESERVED_TOP_LEVEL = reserved(
-        "health-checks", "health checks", "vrrp", "VRRP failover", "sync",
+        "health-checks", "health checks", "sync",
         "connection sync between peers");
 
     /** Operator-chosen names end up in counters, metrics labels and CLI arguments: keep them plain. */
@@ -153,8 +156,10 @@ public final class ConfigLoader
         checkServices(services, pools);
         final Node apiNode = top.optional("api");
         final Optional<ApiConfig> api = apiNode == null ? Optional.empty() : Optional.ofNullable(api(apiNode));
+        final Node vrrpNode = top.optional("vrrp");
+        final List<VrrpInstanceConfig> vrrp = vrrpNode == null ? List.of() : vrrp(vrrpNode);
         problems.throwIfAny();
-        return new FulcrumConfig(problems.file(), dataplane, unwrap(services), unwrap(pools), api);
+        return new FulcrumConfig(problems.file(), dataplane, unwrap(services), unwrap(pools), api, vrrp);
     }
 
     private Optional<Node> compose(final String yaml)
@@ -212,6 +217,149 @@ public final class ConfigLoader
             }
         }
         return new int[]{line, column};
+    }
+
+    /** {@code vrrp:} a list of instances; names and VRIDs (per interface) unique. */
+    private List<VrrpInstanceConfig> vrrp(final Node node)
+    {
+        final List<VrrpInstanceConfig> instances = new ArrayList<>();
+        final List<Node> items = values.list(node, "vrrp", "VRRP instances");
+        if (items == null)
+        {
+            return instances;
+        }
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String field = "vrrp[" + i + "]";
+            final YamlMap map = values.map(items.get(i), field, VRRP);
+            if (map == null)
+            {
+                continue;
+            }
+            final int before = problems.count();
+            final String name = required(map, "name", "a name, like VI_1");
+            final String interfaceName = required(map, "interface", "the interface the VIPs live on");
+            final Node vridNode = map.optional("vrid");
+            if (vridNode == null)
+            {
+                problems.at(items.get(i), field, "expected vrid (1 to 255): the virtual router's id on the LAN");
+            }
+            final int vrid = vridNode == null ? 1 : values.integer(vridNode, map.field("vrid"), 1, 255, 1);
+            final int priority = optionalInteger(map, "priority", 1, 255, VrrpInstanceConfig.DEFAULT_PRIORITY);
+            final Duration interval = optionalDuration(map, "advert-interval", VrrpInstanceConfig.DEFAULT_ADVERT_INTERVAL);
+            if (interval.toMillis() < 10 || interval.toMillis() > 40_950 || interval.toMillis() % 10 != 0)
+            {
+                problems.at(map.optional("advert-interval"), map.field("advert-interval"),
+                    "expected 10ms to 40950ms in steps of 10ms (VRRPv3 counts centiseconds), found " + interval.toMillis()
+                        + "ms");
+            }
+            final List<String> addresses = new ArrayList<>();
+            final Node addressesNode = map.optional("virtual-addresses");
+            final List<Node> addressItems = addressesNode == null ? null
+                : values.list(addressesNode, map.field("virtual-addresses"), "ADDRESS[/PREFIX] entries");
+            if (addressesNode == null)
+            {
+                problems.at(items.get(i), field, "expected virtual-addresses: the VIPs this instance moves");
+            }
+            Boolean v4 = null;
+            for (int a = 0; addressItems != null && a < addressItems.size(); a++)
+            {
+                final String addressField = map.field("virtual-addresses") + "[" + a + "]";
+                final String text = values.text(addressItems.get(a), addressField, "ADDRESS[/PREFIX]", null);
+                if (text == null)
+                {
+                    continue;
+                }
+                final String literal = text.contains("/") ? text.substring(0, text.indexOf('/')) : text;
+                try
+                {
+                    final boolean isV4 = IpLiterals.parse(literal).getAddress().length == 4;
+                    if (v4 != null && v4 != isV4)
+                    {
+                        problems.at(addressItems.get(a), addressField, "one instance carries one address family "
+                            + "(RFC 9568 never mixes them): put IPv6 VIPs in an instance of their own");
+                    }
+                    v4 = isV4;
+                    addresses.add(text);
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    problems.at(addressItems.get(a), addressField, "expected ADDRESS[/PREFIX], found "
+                        + YamlValues.quote(text));
+                }
+            }
+            final boolean preempt = optionalBoolean(map, "preempt", true);
+            final Duration preemptDelay = optionalDuration(map, "preempt-delay", Duration.ZERO);
+            final List<InetAddress> peers = new ArrayList<>();
+            final Node peersNode = map.optional("unicast-peers");
+            final List<Node> peerItems = peersNode == null ? null
+                : values.list(peersNode, map.field("unicast-peers"), "peer addresses");
+            for (int p = 0; peerItems != null && p < peerItems.size(); p++)
+            {
+                final InetAddress peer = values.address(peerItems.get(p), map.field("unicast-peers") + "[" + p + "]", null);
+                if (peer != null)
+                {
+                    peers.add(peer);
+                }
+            }
+            final Node sourceNode = map.optional("source-address");
+            final Optional<InetAddress> source = sourceNode == null ? Optional.empty()
+                : Optional.ofNullable(values.address(sourceNode, map.field("source-address"), null));
+            final Node notifyNode = map.optional("notify");
+            final Optional<String> notify = notifyNode == null ? Optional.empty()
+                : Optional.ofNullable(values.text(notifyNode, map.field("notify"), "a program path", null));
+            final int garpCount = optionalInteger(map, "garp-count", 1, 100, VrrpInstanceConfig.DEFAULT_GARP_COUNT);
+            final Duration garpRefresh = optionalDuration(map, "garp-refresh", Duration.ZERO);
+            final boolean virtualMac = optionalBoolean(map, "virtual-mac", false);
+            final Node groupNode = map.optional("sync-group");
+            final Optional<String> group = groupNode == null ? Optional.empty()
+                : Optional.ofNullable(values.text(groupNode, map.field("sync-group"), "a group name", null));
+            for (final VrrpInstanceConfig other : instances)
+            {
+                if (other.name().equals(name))
+                {
+                    problems.at(map.optional("name"), map.field("name"), "instance name '" + name + "' is used twice");
+                }
+                else if (other.vrid() == vrid && other.interfaceName().equals(interfaceName))
+                {
+                    problems.at(vridNode, map.field("vrid"), "vrid " + vrid + " on " + interfaceName
+                        + " is used by instance " + other.name() + " too");
+                }
+            }
+            if (problems.count() == before && name != null && interfaceName != null)
+            {
+                instances.add(new VrrpInstanceConfig(name, interfaceName, vrid, priority, interval, addresses, preempt,
+                    preemptDelay, peers, source, notify, garpCount, garpRefresh, virtualMac, group));
+            }
+        }
+        return instances;
+    }
+
+    private String required(final YamlMap map, final String key, final String expected)
+    {
+        final Node node = map.optional(key);
+        if (node == null)
+        {
+            problems.at(map.node(), map.path(), "expected " + key + ": " + expected);
+            return null;
+        }
+        return values.text(node, map.field(key), expected, null);
+    }
+
+    private boolean optionalBoolean(final YamlMap map, final String key, final boolean fallback)
+    {
+        final Node node = map.optional(key);
+        if (node == null)
+        {
+            return fallback;
+        }
+        if (node instanceof final org.snakeyaml.engine.v2.nodes.ScalarNode scalar
+            && org.snakeyaml.engine.v2.nodes.Tag.BOOL.equals(scalar.getTag()))
+        {
+            return Boolean.parseBoolean(scalar.getValue().toLowerCase(Locale.ROOT));
+        }
+        problems.at(node, map.field(key), "expected true or false, found " + YamlValues.describe(node));
+        return fallback;
     }
 
     /** {@code api:} listen address, tokens (inline or in a file), optional TLS; null when it had problems. */

@@ -13,9 +13,10 @@ import java.util.Optional;
  * @param services in file order (their position is their data-plane id, see {@link ServiceModel})
  * @param pools    in file order
  * @param api      the management API's listener, when the file has an {@code api} section
+ * @param vrrp     VRRP instances (empty: a standalone appliance)
  */
 public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<ServiceConfig> services, List<PoolConfig> pools,
-    Optional<ApiConfig> api)
+    Optional<ApiConfig> api, List<VrrpInstanceConfig> vrrp)
 {
     public FulcrumConfig
     {
@@ -24,6 +25,7 @@ public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<Service
         services = List.copyOf(services);
         pools = List.copyOf(pools);
         Objects.requireNonNull(api, "api");
+        vrrp = List.copyOf(vrrp);
     }
 
     public Optional<PoolConfig> pool(final String name)

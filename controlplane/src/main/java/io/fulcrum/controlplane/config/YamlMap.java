@@ -85,6 +85,12 @@ final class YamlMap
         return node;
     }
 
+    /** The dotted path of this mapping itself, like {@code vrrp[0]}. */
+    String path()
+    {
+        return path;
+    }
+
     String field(final String key)
     {
         return path.isEmpty() ? key : path + "." + key;

@@ -72,6 +72,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         Thread.ofPlatform().name("fulcrum-control").daemon(true).factory());
     private HealthChecker health;
     private ManagementServer api;
+    private VrrpPair vrrp;
     private FulcrumConfig running;
     private List<Service> published;
     private boolean closed;
@@ -140,6 +141,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             try
             {
                 appliance.startHealthChecks();
+                appliance.startVrrp();
                 appliance.startApi();
             }
             catch (final RuntimeException e)
@@ -162,6 +164,14 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         health = new HealthChecker((pool, address, state, reason) -> control.execute(() ->
             healthChanged(pool, address, state.name().toLowerCase(), reason)), Clock.systemUTC());
         checkBackendsOf(running);
+    }
+
+    private void startVrrp()
+    {
+        if (!running.vrrp().isEmpty())
+        {
+            vrrp = VrrpPair.start(running.vrrp(), this::counters, log);
+        }
     }
 
     private void startApi()
@@ -223,6 +233,11 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         if (closed)
         {
             return;
+        }
+        if (!config.vrrp().equals(running.vrrp()))
+        {
+            log.event("restart-needed", config.source() + ": vrrp settings changed; they take effect at the next "
+                + "restart");
         }
         if (!config.api().equals(running.api()))
         {
@@ -306,7 +321,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         final FulcrumConfig config = running;
         return new Views.Status(FulcrumBuild.version(), started, Duration.between(started, Instant.now()).toSeconds(),
             config.source().toString(), interfaces.isEmpty() ? "none" : interfaces.getFirst().mode(),
-            dataplane.workers().size(), List.of());
+            dataplane.workers().size(), vrrp == null ? List.of() : vrrp.views());
     }
 
     @Override
@@ -495,6 +510,10 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             return;
         }
         closed = true;
+        if (vrrp != null)
+        {
+            vrrp.close(); // first: the peer takes the VIPs over while this box still forwards
+        }
         if (api != null)
         {
             api.close();

@@ -66,6 +66,7 @@ class JsonSchemaTest
         assertEquals(new TreeSet<>(HealthCheckReader.FIELDS), fields(at("/$defs/healthCheckFields")));
         assertEquals(new TreeSet<>(ConfigLoader.API), fields(at("/properties/api")));
         assertEquals(new TreeSet<>(ConfigLoader.TLS), fields(at("/properties/api/properties/tls")));
+        assertEquals(new TreeSet<>(ConfigLoader.VRRP), fields(at("/properties/vrrp/items")));
     }
 
     @Test

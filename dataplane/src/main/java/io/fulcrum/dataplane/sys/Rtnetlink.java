@@ -83,6 +83,10 @@ public final class Rtnetlink implements AutoCloseable
     private static final int IFA_ADDRESS = 1;
     private static final int IFA_LOCAL = 2;
     private static final int IFA_FLAGS = 8;
+    /** struct ifa_cacheinfo { u32 ifa_prefered, ifa_valid, cstamp, tstamp } — linux/if_addr.h */
+    private static final int IFA_CACHEINFO = 6;
+    private static final int IFA_CACHEINFO_LEN = 16;
+    private static final int INFINITY_LIFE_TIME = 0xFFFFFFFF;
 
     /* struct rtattr {u16 rta_len; u16 rta_type;} */
     private static final int RTA_HDRLEN = 4;
@@ -226,7 +230,10 @@ public final class Rtnetlink implements AutoCloseable
     /**
      * Adds {@code address}/{@code prefixLength} to interface {@code ifIndex} (RTM_NEWADDR with IFA_LOCAL and
      * IFA_ADDRESS). IPv6 addresses are added with IFA_F_NODAD, as a moved virtual IP must answer at once rather than
-     * after duplicate address detection (keepalived does the same). Returns false, changing nothing, when the address
+     * after duplicate address detection, and with a preferred lifetime of 0 (deprecated, valid forever): the host still
+     * receives on it, but never picks it as the source of its own connections, so a balancer's health checks leave
+     * from its own address and not from a VIP that the backends also hold (keepalived does both for IPv6 VIPs).
+     * Returns false, changing nothing, when the address
      * is there already (EEXIST); throws {@link NativeException} for any other refusal.
      */
     public boolean addAddress(final int ifIndex, final InetAddress address, final int prefixLength)
@@ -278,7 +285,9 @@ public final class Rtnetlink implements AutoCloseable
             throw new IllegalArgumentException("prefix length " + prefixLength + " for " + address.getHostAddress());
         }
         final int attribute = align4(RTA_HDRLEN + bytes.length);
-        final int length = NLMSG_HDRLEN + IFADDRMSG_LEN + 2 * attribute + RTA_HDRLEN + 4;
+        final boolean deprecated = type == RTM_NEWADDR && bytes.length == 16;
+        final int length = NLMSG_HDRLEN + IFADDRMSG_LEN + 2 * attribute + RTA_HDRLEN + 4
+            + (deprecated ? RTA_HDRLEN + IFA_CACHEINFO_LEN : 0);
         try (Arena call = Arena.ofConfined())
         {
             final MemorySegment request = call.allocate(length, 4);
@@ -295,6 +304,14 @@ public final class Rtnetlink implements AutoCloseable
             request.set(ValueLayout.JAVA_SHORT, at, (short)(RTA_HDRLEN + 4));
             request.set(ValueLayout.JAVA_SHORT, at + 2, (short)IFA_FLAGS);
             request.set(ValueLayout.JAVA_INT, at + RTA_HDRLEN, addressFlags);
+            if (deprecated)
+            {
+                at += RTA_HDRLEN + 4;
+                request.set(ValueLayout.JAVA_SHORT, at, (short)(RTA_HDRLEN + IFA_CACHEINFO_LEN));
+                request.set(ValueLayout.JAVA_SHORT, at + 2, (short)IFA_CACHEINFO);
+                request.set(ValueLayout.JAVA_INT, at + RTA_HDRLEN, 0); // ifa_prefered
+                request.set(ValueLayout.JAVA_INT, at + RTA_HDRLEN + 4, INFINITY_LIFE_TIME); // ifa_valid
+            }
             final int seq = send(request, what);
             while (true)
             {
