@@ -56,7 +56,8 @@ public final class Dataplane implements AutoCloseable
         final ConnectionTable connections = new ConnectionTable(settings.connectionCapacity(), settings.timeouts());
         final int mtu = Math.min(settings.mtu(), port.mtu());
         final Forwarder forwarder =
-            new Forwarder(settings.encapsulation(), connections, workerCounters, mtu, port.macAddress());
+            new Forwarder(settings.encapsulation(), connections, workerCounters, mtu, port.macAddress(),
+                port.anyDestination());
         final ForwardingAgent agent = new ForwardingAgent(
             workerId, port, settings.batchSize(), forwarder, tables, clock, workerCounters);
         ports.add(port);

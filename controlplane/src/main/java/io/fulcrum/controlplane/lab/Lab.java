@@ -161,6 +161,9 @@ public final class Lab
             // No duplicate address detection: a fresh lab has no duplicates, and DAD would hold addresses
             // "tentative" (unusable) for about a second (RFC 4862 section 5.4).
             sysctl(ns, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
+            // A port taken down and up again (lab kill / revive) keeps its IPv6 addresses, as IPv4 does; without
+            // this the kernel flushes them on link down and the node comes back without an address.
+            sysctl(ns, "net.ipv6.conf.all.keep_addr_on_down=1", "net.ipv6.conf.default.keep_addr_on_down=1");
         }
         // The switch has no addresses of its own; without IPv6 there it sends no router or MLD solicitations.
         sysctl(topology.lan().namespace(), "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
@@ -808,17 +811,57 @@ public final class Lab
     /** The config lb1 runs, for the given packet I/O and with the named backends left out of the pools. */
     public String balancerConfig(final String packetIo, final Set<String> left)
     {
+        return balancerConfig(topology.primaryBalancer(), packetIo, left);
+    }
+
+    private String balancerConfig(final LabNode balancer, final String packetIo, final Set<String> left)
+    {
         final Map<String, String> macs = new LinkedHashMap<>();
         for (final LabNode backend : topology.backends())
         {
             macs.put(backend.name(), macOf(backend));
         }
-        return LabBalancerConfig.render(topology, macs, packetIo, balancerCounters(), left, apiToken());
+        final int priority = balancer.equals(topology.primaryBalancer()) ? LabBalancerConfig.PRIMARY_PRIORITY
+            : LabBalancerConfig.STANDBY_PRIORITY;
+        return LabBalancerConfig.render(topology, balancer, priority, macs, packetIo, countersOf(balancer), left,
+            apiToken());
     }
 
     public String balancerConfig()
     {
         return balancerConfig("auto", Set.of());
+    }
+
+    /** The balancers of the pair: lb1 (the primary) and lb2. */
+    public List<LabNode> balancers()
+    {
+        return List.of(topology.primaryBalancer(), topology.node("lb2"));
+    }
+
+    /** Writes lb1's config ({@link #balancerConfig(String, Set)}) into the state directory; returns its path. */
+    public Path writeBalancerConfig(final String packetIo, final Set<String> left)
+    {
+        return writeBalancerConfig(topology.primaryBalancer(), packetIo, left);
+    }
+
+    private Path writeBalancerConfig(final LabNode balancer, final String packetIo, final Set<String> left)
+    {
+        final Path file = stateDirectory.resolve(balancer.name() + ".yaml");
+        try
+        {
+            Files.createDirectories(stateDirectory);
+            Files.writeString(file, balancerConfig(balancer, packetIo, left), StandardCharsets.UTF_8);
+        }
+        catch (final IOException e)
+        {
+            throw new LabException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        return file;
+    }
+
+    public Path writeBalancerConfig()
+    {
+        return writeBalancerConfig("auto", Set.of());
     }
 
     /**
@@ -861,46 +904,46 @@ public final class Lab
     /** Where lb1's counters file lives: {@code fulcrum stat --file PATH} reads it. */
     public Path balancerCounters()
     {
-        return stateDirectory.resolve("lb1.counters");
+        return countersOf(topology.primaryBalancer());
     }
 
-    /** Writes {@link #balancerConfig(String, Set)} into the lab's state directory and returns its path. */
-    public Path writeBalancerConfig(final String packetIo, final Set<String> left)
+    private Path countersOf(final LabNode balancer)
     {
-        final Path file = stateDirectory.resolve("lb1.yaml");
-        try
-        {
-            Files.createDirectories(stateDirectory);
-            Files.writeString(file, balancerConfig(packetIo, left), StandardCharsets.UTF_8);
-        }
-        catch (final IOException e)
-        {
-            throw new LabException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-        return file;
-    }
-
-    public Path writeBalancerConfig()
-    {
-        return writeBalancerConfig("auto", Set.of());
+        return stateDirectory.resolve(balancer.name() + ".counters");
     }
 
     /**
-     * Starts {@code fulcrum run} inside lb1 on a config written for {@code packetIo}, records its pid (so
-     * {@link #down()} stops it) and waits until it forwards or fails, within {@link #BALANCER_START_LIMIT}.
+     * Starts {@code fulcrum run} on lb1 and lb2 as a VRRP pair on configs written for {@code packetIo}: the VIPs the
+     * lab placed on lb1 are handed to VRRP, which gives them to lb1 (the higher priority) and moves them to lb2 when
+     * lb1 fails. Records the pids (so {@link #down()} stops them) and waits until lb1 is master and forwards, within
+     * {@link #BALANCER_START_LIMIT}.
      */
     public void startBalancer(final String packetIo)
     {
         final LabNode lb1 = topology.primaryBalancer();
-        final Path config = writeBalancerConfig(packetIo, Set.of());
-        final int logStart = logText(lb1).length(); // the log is appended to: an earlier run's lines are in it
-        final long pid = startProcess(lb1, javaCommand(List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
-            "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow"),
-            "io.fulcrum.controlplane.cli.FulcrumCommand", List.of("run", "--config", config.toString())));
-        awaitLog(lb1, logStart, pid, "fulcrum run: forwarding", BALANCER_START_LIMIT, "fulcrum run on " + lb1.name());
-        out.println("started fulcrum run on " + lb1.name() + " (pid " + pid + ", " + packetIo + ", log "
-            + logFile(lb1) + ")");
+        // VRRP owns the VIPs from now on: the master adds them, announces them and removes them when it steps down.
+        Commands.runIn(lb1.namespace(), Commands.DEFAULT_LIMIT, "ip", "address", "del", LabTopology.VIP4 + "/32",
+            "dev", lb1.lanInterface());
+        Commands.runIn(lb1.namespace(), Commands.DEFAULT_LIMIT, "ip", "address", "del", LabTopology.VIP6 + "/128",
+            "dev", lb1.lanInterface());
+        for (final LabNode balancer : balancers())
+        {
+            final Path config = writeBalancerConfig(balancer, packetIo, Set.of());
+            final int logStart = logText(balancer).length(); // the log is appended to: earlier runs' lines are in it
+            final long pid = startProcess(balancer, javaCommand(List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow"),
+                "io.fulcrum.controlplane.cli.FulcrumCommand", List.of("run", "--config", config.toString())));
+            awaitLog(balancer, logStart, pid, "fulcrum run: forwarding", BALANCER_START_LIMIT,
+                "fulcrum run on " + balancer.name());
+            if (balancer.equals(lb1))
+            {
+                awaitLog(balancer, logStart, pid, "(VI_4) Entering MASTER STATE", BALANCER_START_LIMIT,
+                    "VRRP on " + balancer.name());
+            }
+            out.println("started fulcrum run on " + balancer.name() + " (pid " + pid + ", " + packetIo + ", log "
+                + logFile(balancer) + ")");
+        }
     }
 
     public void startBalancer()
@@ -909,29 +952,33 @@ public final class Lab
     }
 
     /**
-     * Takes backends out of lb1's pools (or puts them all back, with an empty set) by rewriting its config and
-     * sending SIGHUP, as an operator would; waits until the balancer has reloaded.
+     * Takes backends out of the pair's pools (or puts them all back, with an empty set) by rewriting both configs and
+     * sending SIGHUP, as an operator would; waits until both balancers have reloaded.
      */
     public void reloadBalancer(final Set<String> left)
     {
-        final LabNode lb1 = topology.primaryBalancer();
-        final Long pid = LabState.load(stateFile(), topology.prefix()).processes().get(lb1.name());
-        if (pid == null)
+        final LabState state = LabState.load(stateFile(), topology.prefix());
+        for (final LabNode balancer : balancers())
         {
-            throw new LabException("fulcrum run is not running on " + lb1.name());
-        }
-        final String mode = packetIoOf(logText(lb1));
-        final long reloadsBefore = count(logText(lb1), "fulcrum run: reloaded");
-        writeBalancerConfig(mode, left);
-        Commands.check("kill", "-HUP", Long.toString(pid));
-        final Instant deadline = Instant.now().plus(BALANCER_START_LIMIT);
-        while (count(logText(lb1), "fulcrum run: reloaded") == reloadsBefore)
-        {
-            if (Instant.now().isAfter(deadline))
+            final Long pid = state.processes().get(balancer.name());
+            if (pid == null || !liveProcesses().containsKey(balancer.name()))
             {
-                throw new LabException("fulcrum run on " + lb1.name() + " did not reload: " + tail(logText(lb1)));
+                continue; // a balancer the lab killed: it reads its config when it starts again
             }
-            pause(Duration.ofMillis(20));
+            final String mode = packetIoOf(logText(balancer));
+            final long reloadsBefore = count(logText(balancer), "fulcrum run: reloaded");
+            writeBalancerConfig(balancer, mode, left);
+            Commands.check("kill", "-HUP", Long.toString(pid));
+            final Instant deadline = Instant.now().plus(BALANCER_START_LIMIT);
+            while (count(logText(balancer), "fulcrum run: reloaded") == reloadsBefore)
+            {
+                if (Instant.now().isAfter(deadline))
+                {
+                    throw new LabException("fulcrum run on " + balancer.name() + " did not reload: "
+                        + tail(logText(balancer)));
+                }
+                pause(Duration.ofMillis(20));
+            }
         }
     }
 
@@ -945,28 +992,34 @@ public final class Lab
         return text.lines().filter(l -> l.startsWith(line)).count();
     }
 
-    /** Stops lb1's balancer with SIGTERM (it detaches its XDP program and closes its sockets) and waits for it. */
+    /**
+     * Stops both balancers with SIGTERM (each detaches its XDP program, closes its sockets and, as VRRP master, sends
+     * priority 0 and gives its VIPs up) and waits for them.
+     */
     public void stopBalancer()
     {
-        final LabNode lb1 = topology.primaryBalancer();
-        final Long pid = LabState.load(stateFile(), topology.prefix()).processes().get(lb1.name());
-        if (pid == null)
+        final LabState state = LabState.load(stateFile(), topology.prefix());
+        for (final LabNode balancer : balancers().reversed())
         {
-            return;
+            final Long pid = state.processes().get(balancer.name());
+            if (pid == null)
+            {
+                continue;
+            }
+            ProcessHandle.of(pid).ifPresent(handle ->
+            {
+                handle.destroy();
+                try
+                {
+                    handle.onExit().get(BALANCER_START_LIMIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                }
+                catch (final Exception e)
+                {
+                    handle.destroyForcibly();
+                }
+            });
+            out.println("stopped fulcrum run on " + balancer.name());
         }
-        ProcessHandle.of(pid).ifPresent(handle ->
-        {
-            handle.destroy();
-            try
-            {
-                handle.onExit().get(BALANCER_START_LIMIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-            }
-            catch (final Exception e)
-            {
-                handle.destroyForcibly();
-            }
-        });
-        out.println("stopped fulcrum run on " + lb1.name());
     }
 
     /** Waits for {@code line} in a process's log; fails early, with the log, if the process exits first. */

@@ -28,20 +28,65 @@ public final class LabBackendServer implements AutoCloseable
     /** Printed once the socket is bound: the lab waits for this line in the server's log. */
     public static final String READY_LINE = "listening";
 
+    /** The UDP port on which the backend echoes each datagram's first 8 bytes followed by its name (the probe). */
+    public static final int ECHO_PORT = 7;
+
     private final String name;
     private final HttpServer server;
+    private final java.net.DatagramSocket echo;
+    private final Thread echoThread;
 
     public LabBackendServer(final String name, final int port) throws IOException
+    {
+        this(name, port, -1);
+    }
+
+    /** With {@code echoPort} >= 0 it also answers UDP there (0: any free port), for the lab's failover probe. */
+    public LabBackendServer(final String name, final int port, final int echoPort) throws IOException
     {
         this.name = name;
         this.server = HttpServer.create(new InetSocketAddress(port), 128);
         final byte[] body = (name + "\n").getBytes(StandardCharsets.UTF_8);
         server.createContext("/", exchange -> answer(exchange, body));
+        this.echo = echoPort < 0 ? null : new java.net.DatagramSocket(echoPort);
+        this.echoThread = echo == null ? null
+            : Thread.ofPlatform().daemon(true).name("echo").unstarted(() -> echo(echo, name));
+    }
+
+    /** Answers each datagram from where it came: its 8-byte sequence number, then the backend's name. */
+    private static void echo(final java.net.DatagramSocket socket, final String name)
+    {
+        final byte[] in = new byte[64];
+        final byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        final byte[] out = new byte[8 + nameBytes.length];
+        System.arraycopy(nameBytes, 0, out, 8, nameBytes.length);
+        final java.net.DatagramPacket request = new java.net.DatagramPacket(in, in.length);
+        while (!socket.isClosed())
+        {
+            try
+            {
+                request.setLength(in.length);
+                socket.receive(request);
+                if (request.getLength() >= 8)
+                {
+                    System.arraycopy(in, 0, out, 0, 8);
+                    socket.send(new java.net.DatagramPacket(out, out.length, request.getSocketAddress()));
+                }
+            }
+            catch (final IOException e)
+            {
+                // closed, or a send that failed: the prober counts what it does not get back
+            }
+        }
     }
 
     public void start()
     {
         server.start();
+        if (echoThread != null)
+        {
+            echoThread.start();
+        }
     }
 
     /** The port actually bound (useful with port 0). */
@@ -72,6 +117,10 @@ public final class LabBackendServer implements AutoCloseable
     @Override
     public void close()
     {
+        if (echo != null)
+        {
+            echo.close();
+        }
         server.stop(0);
     }
 
@@ -94,7 +143,7 @@ public final class LabBackendServer implements AutoCloseable
             System.out.println("decapsulating IPIP, IPv6-in-IPv6 and GUE to " + localAddresses + " with XDP on "
                 + decapInterface);
         }
-        final LabBackendServer backend = new LabBackendServer(name, port);
+        final LabBackendServer backend = new LabBackendServer(name, port, ECHO_PORT);
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {

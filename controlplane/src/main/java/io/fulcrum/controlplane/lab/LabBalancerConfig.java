@@ -37,7 +37,24 @@ public final class LabBalancerConfig
     public static String render(final LabTopology topology, final Map<String, String> macs, final String packetIo,
         final Path countersFile, final Set<String> left, final Path tokenFile)
     {
-        final LabNode balancer = topology.primaryBalancer();
+        return render(topology, topology.primaryBalancer(), PRIMARY_PRIORITY, macs, packetIo, countersFile, left,
+            tokenFile);
+    }
+
+    /** The primary's VRRP priority; the standby gets {@link #STANDBY_PRIORITY}. */
+    public static final int PRIMARY_PRIORITY = 150;
+    public static final int STANDBY_PRIORITY = 100;
+    /** Advert interval of the lab's pair: Master_Down_Interval is about 360 ms. */
+    public static final String ADVERT_INTERVAL = "100ms";
+
+    /**
+     * The config of one appliance of the pair: the same services and pools on both; VRRP instances for the IPv4 and
+     * the IPv6 VIP in one sync group, so both VIPs always sit on the same box; {@code priority} decides which.
+     */
+    public static String render(final LabTopology topology, final LabNode balancer, final int priority,
+        final Map<String, String> macs, final String packetIo, final Path countersFile, final Set<String> left,
+        final Path tokenFile)
+    {
         final StringBuilder yaml = new StringBuilder();
         yaml.append("# Fulcrum on ").append(balancer.name()).append(" in the lab '").append(topology.prefix())
             .append("' (written by fulcrum lab)\n");
@@ -52,11 +69,21 @@ public final class LabBalancerConfig
             yaml.append("api: { listen: \"127.0.0.1:").append(API_PORT).append("\", token-file: ").append(tokenFile)
                 .append(" }\n");
         }
+        yaml.append("vrrp:\n");
+        yaml.append("  - { name: VI_4, interface: ").append(balancer.lanInterface()).append(", vrid: 51, priority: ")
+            .append(priority).append(", advert-interval: ").append(ADVERT_INTERVAL).append(", virtual-addresses: [\"")
+            .append(LabTopology.VIP4).append("/32\"], sync-group: vips }\n");
+        yaml.append("  - { name: VI_6, interface: ").append(balancer.lanInterface()).append(", vrid: 52, priority: ")
+            .append(priority).append(", advert-interval: ").append(ADVERT_INTERVAL).append(", virtual-addresses: [\"")
+            .append(LabTopology.VIP6).append("/128\"], sync-group: vips }\n");
         yaml.append("services:\n");
         yaml.append("  - { name: web4, vip: ").append(LabTopology.VIP4).append(", port: ").append(LabTopology.HTTP_PORT)
             .append(", protocol: tcp, forwarding: ipip, pool: web4 }\n");
         yaml.append("  - { name: web6, vip: \"").append(LabTopology.VIP6).append("\", port: ")
             .append(LabTopology.HTTP_PORT).append(", protocol: tcp, forwarding: ipip, pool: web6 }\n");
+        // The failover probe: UDP echo on the backends, one datagram a millisecond from the client.
+        yaml.append("  - { name: echo4, vip: ").append(LabTopology.VIP4).append(", port: ")
+            .append(LabBackendServer.ECHO_PORT).append(", protocol: udp, forwarding: ipip, pool: web4 }\n");
         yaml.append("pools:\n");
         pool(yaml, "web4", topology, macs, false, left);
         pool(yaml, "web6", topology, macs, true, left);

@@ -216,6 +216,30 @@ public final class LabDemo
         }
 
         out.println();
+        out.println("== lb1 dies mid-traffic: its LAN port goes down while the client probes the VIP every millisecond");
+        final java.util.concurrent.CompletableFuture<UdpProbe.Result> probe = java.util.concurrent.CompletableFuture
+            .supplyAsync(() ->
+            {
+                try
+                {
+                    return UdpProbe.run(lab.topology().client().namespace(), InetAddress.getByName(LabTopology.VIP4),
+                        LabBackendServer.ECHO_PORT, java.time.Duration.ofSeconds(3));
+                }
+                catch (final Exception e)
+                {
+                    throw new LabException("probe failed: " + e.getMessage(), e);
+                }
+            });
+        Thread.sleep(1000);
+        out.println("  " + lab.kill("lb1", true));
+        final UdpProbe.Result failover = probe.get();
+        out.println("  " + failover.describe() + " (VRRP adverts every " + LabBalancerConfig.ADVERT_INTERVAL
+            + ": lb2 takes over after Master_Down_Interval, about 360 ms, then announces the VIPs)");
+        ok &= failover.answered() > 0 && failover.outageMillis() >= 0 && failover.outageMillis() < 2000;
+        ok &= spread(lab.traffic(NEW_CONNECTIONS / 3), List.of("be1", "be2", "be3"));
+        out.println("  " + lab.revive("lb1") + ": lb1 preempts (higher priority) and takes the VIPs back");
+
+        out.println();
         out.println("== lb1's counters (fulcrum stat --file " + lab.balancerCounters() + ")");
         try (java.io.StringWriter text = new java.io.StringWriter())
         {

@@ -6,6 +6,7 @@ import io.fulcrum.dataplane.balance.ForwardingTable;
 import io.fulcrum.dataplane.balance.ServiceTable;
 import io.fulcrum.dataplane.flow.ConnectionTable;
 import io.fulcrum.dataplane.flow.FlowKey;
+import io.fulcrum.dataplane.packet.NetworkBytes;
 import io.fulcrum.dataplane.packet.PacketParser;
 import io.fulcrum.dataplane.packet.ParseResult;
 import io.fulcrum.dataplane.port.PacketBatch;
@@ -33,6 +34,7 @@ public final class Forwarder
     private final WorkerCounters counters;
     private final int mtu;
     private final long portMac;
+    private final boolean anyDestination;
     private final int[] malformedByCode = new int[ParseResult.COUNT];
 
     private WorkerCounters.ObjectCounters objects;
@@ -40,6 +42,17 @@ public final class Forwarder
     public Forwarder(final EncapsulationSettings settings, final ConnectionTable connections,
         final WorkerCounters counters, final int mtu, final long portMac)
     {
+        this(settings, connections, counters, mtu, portMac, false);
+    }
+
+    /**
+     * @param anyDestination forward frames whatever their destination MAC (replay and test ports); otherwise a unicast
+     *                       frame for another MAC is left to the host stack, which drops it
+     */
+    public Forwarder(final EncapsulationSettings settings, final ConnectionTable connections,
+        final WorkerCounters counters, final int mtu, final long portMac, final boolean anyDestination)
+    {
+        this.anyDestination = anyDestination;
         this.encapsulator = new Encapsulator(settings);
         this.connections = connections;
         this.counters = counters;
@@ -81,6 +94,13 @@ public final class Forwarder
         if (!matcher.isVip(parser.dstHi(), parser.dstLo()))
         {
             pass(batch, i); // not ours: the host's own traffic
+            return;
+        }
+        if (!anyDestination && !forUs(memory, batch.offset(i)))
+        {
+            // A frame flooded by a switch that has not learnt (or has forgotten) where the VIP's MAC is: the box that
+            // owns the VIP forwards it; forwarding it here too would send it to the backend twice.
+            pass(batch, i);
             return;
         }
 
@@ -242,6 +262,13 @@ public final class Forwarder
             }
         }
         drop(batch, i, DropReason.TOO_BIG);
+    }
+
+    /** Unicast to this port's MAC, or multicast/broadcast (the group bit of the first octet). */
+    private boolean forUs(final MemorySegment memory, final long frameOffset)
+    {
+        final long destination = NetworkBytes.u48(memory, frameOffset);
+        return destination == portMac || (destination & 0x0100_0000_0000L) != 0;
     }
 
     private void pass(final PacketBatch batch, final int i)

@@ -117,6 +117,13 @@ public final class InMemoryPort implements Port
         return macAddress;
     }
 
+    /** Replay and tests feed captures addressed to any MAC: the forwarding core takes them all. */
+    @Override
+    public boolean anyDestination()
+    {
+        return true;
+    }
+
     public int frameSize()
     {
         return frameSize;

@@ -19,6 +19,16 @@ public interface Port extends AutoCloseable
     /** The port's own Ethernet address, as the low 48 bits of a long (first octet most significant). */
     long macAddress();
 
+    /**
+     * True when the port hands up frames for any destination MAC on purpose (replay, tests); the forwarding core then
+     * does not filter by destination MAC. A real interface's port returns false: a unicast frame for another MAC (a
+     * switch flooding) is not this box's to forward.
+     */
+    default boolean anyDestination()
+    {
+        return false;
+    }
+
     /** Fills {@code batch} with up to {@code batch.capacity()} received frames; returns how many. Never blocks. */
     int receive(PacketBatch batch);
 
