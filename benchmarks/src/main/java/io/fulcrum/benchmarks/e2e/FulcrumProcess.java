@@ -37,14 +37,15 @@ final class FulcrumProcess implements AutoCloseable
      * there is work).
      */
     static FulcrumProcess start(final Path launcher, final Path workDir, final String packetIo, final CpuPlan plan,
-        final String idle) throws IOException, InterruptedException
+        final String idle, final int nice) throws IOException, InterruptedException
     {
         final Path config = workDir.resolve("fulcrum-" + packetIo + ".yaml");
         final Path counters = workDir.resolve("fulcrum-" + packetIo + ".counters");
         Files.writeString(config, config(packetIo, plan.balancerCpu(), idle, counters));
         final Path log = workDir.resolve("fulcrum-" + packetIo + ".log");
         Files.deleteIfExists(log);
-        final Process process = new ProcessBuilder(List.of(Shell.inNamespace(BenchTopology.LB_NS, "taskset", "-c",
+        final Process process = new ProcessBuilder(List.of(Shell.inNamespace(BenchTopology.LB_NS, "nice", "-n",
+            Integer.toString(nice), "taskset", "-c",
             Integer.toString(plan.balancerCpu()), launcher.toString(), "run", "--config", config.toString())))
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())

@@ -33,13 +33,14 @@ enum Scenario
     }
 
     /** Sets the forwarder up; closing the result takes it down again. */
-    AutoCloseable start(final Path launcher, final Path workDir, final CpuPlan plan, final String idle)
+    AutoCloseable start(final Path launcher, final Path workDir, final CpuPlan plan, final String idle,
+        final int nice)
         throws Exception
     {
         return switch (this)
         {
-            case FULCRUM_AF_XDP -> FulcrumProcess.start(launcher, workDir, "af_xdp", plan, idle);
-            case FULCRUM_AF_PACKET -> FulcrumProcess.start(launcher, workDir, "af_packet", plan, idle);
+            case FULCRUM_AF_XDP -> FulcrumProcess.start(launcher, workDir, "af_xdp", plan, idle, nice);
+            case FULCRUM_AF_PACKET -> FulcrumProcess.start(launcher, workDir, "af_packet", plan, idle, nice);
             case KERNEL_NFTABLES -> NftablesDnat.install();
             case XDP_REDIRECT -> XdpRedirectCeiling.attach(BenchTopology.LB_NS, BenchTopology.LB_IF,
                 BenchTopology.LB_IF, BenchTopology.GEN_MAC, BenchTopology.LB_MAC);

@@ -24,20 +24,23 @@ final class Trafgen implements AutoCloseable
 
     private final Path config;
     private final Path log;
+    private final int nice;
     private Process process;
     private int starts;
 
-    private Trafgen(final Path config, final Path log)
+    private Trafgen(final Path config, final Path log, final int nice)
     {
         this.config = config;
         this.log = log;
+        this.nice = nice;
     }
 
-    static Trafgen prepare(final Path workDir) throws IOException
+    /** Writes the packet configuration; {@code nice} is the niceness trafgen runs at. */
+    static Trafgen prepare(final Path workDir, final int nice) throws IOException
     {
         final Path config = workDir.resolve("udp64.trafgen");
         Files.writeString(config, packet());
-        return new Trafgen(config, workDir.resolve("trafgen.log"));
+        return new Trafgen(config, workDir.resolve("trafgen.log"), nice);
     }
 
     /** The frame, in trafgen's packet language (trafgen(8)): every field written out, checksum by trafgen. */
@@ -66,7 +69,8 @@ final class Trafgen implements AutoCloseable
     /** Starts sending, pinned to {@code cpu}. */
     void start(final int cpu) throws IOException
     {
-        process = new ProcessBuilder(List.of(Shell.inNamespace(BenchTopology.GEN_NS, "taskset", "-c",
+        process = new ProcessBuilder(List.of(Shell.inNamespace(BenchTopology.GEN_NS, "nice", "-n",
+            Integer.toString(nice), "taskset", "-c",
             Integer.toString(cpu), BINARY, "-o", BenchTopology.GEN_IF, "-i", config.toString(), "-P", "1", "-C", "-Q",
             "--no-sock-mem")))
             .redirectErrorStream(true)
