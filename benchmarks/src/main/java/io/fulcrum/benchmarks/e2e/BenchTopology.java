@@ -116,20 +116,8 @@ final class BenchTopology implements AutoCloseable
             Shell.checkIn(LB_NS, "ethtool", "-K", LB_IF, "gro", "on");
             Shell.checkIn(LB_NS, "sh", "-c", "echo 1 > " + threaded);
             final String prefix = "napi/" + LB_IF + "-";
-            ProcessHandle.allProcesses().filter(p -> commandName(p.pid()).startsWith(prefix))
+            ProcessHandle.allProcesses().filter(p -> CpuTime.comm(p.pid()).startsWith(prefix))
                 .forEach(p -> Shell.check("taskset", "-p", "-c", Integer.toString(cpu), Long.toString(p.pid())));
-        }
-    }
-
-    private static String commandName(final long pid)
-    {
-        try
-        {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "comm")).strip();
-        }
-        catch (final java.io.IOException e)
-        {
-            return "";
         }
     }
 

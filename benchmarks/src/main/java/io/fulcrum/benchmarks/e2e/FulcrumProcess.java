@@ -23,11 +23,13 @@ final class FulcrumProcess implements AutoCloseable
 
     private final Process process;
     private final Path log;
+    private final String packetIo;
 
-    private FulcrumProcess(final Process process, final Path log)
+    private FulcrumProcess(final Process process, final Path log, final String packetIo)
     {
         this.process = process;
         this.log = log;
+        this.packetIo = packetIo;
     }
 
     /**
@@ -51,7 +53,7 @@ final class FulcrumProcess implements AutoCloseable
             .redirectOutput(log.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .start();
-        final FulcrumProcess fulcrum = new FulcrumProcess(process, log);
+        final FulcrumProcess fulcrum = new FulcrumProcess(process, log, packetIo);
         final long deadline = System.nanoTime() + START_LIMIT.toNanos();
         while (System.nanoTime() < deadline)
         {
@@ -90,6 +92,17 @@ final class FulcrumProcess implements AutoCloseable
             + "  - name: sink\n"
             + "    backends:\n"
             + "      - { address: " + BenchTopology.SINK_ADDRESS + ", mac: \"" + BenchTopology.GEN_MAC + "\" }\n";
+    }
+
+    /** The JVM's process id (ip netns exec, taskset, nice and the launcher all exec). */
+    long pid()
+    {
+        return process.pid();
+    }
+
+    String packetIo()
+    {
+        return packetIo;
     }
 
     Path log()

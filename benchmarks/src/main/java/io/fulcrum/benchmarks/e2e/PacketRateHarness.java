@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import io.fulcrum.dataplane.sys.Privileges;
 
@@ -194,9 +195,10 @@ public final class PacketRateHarness
                     final Scenario scenario = scenarios.get((i + round) % scenarios.size());
                     final Measurement measured = measure(scenario, plan);
                     table.add(scenario, measured);
-                    System.out.printf(Locale.ROOT, "e2e: %-8s round %d  %-36s offered %.3f Mpps, delivered %.3f Mpps"
-                        + " (balancer rx drops %d)%n", plan.name(), round + 1, scenario.title, measured.offeredMpps(),
-                        measured.deliveredMpps(), measured.balancerDrops());
+                    System.out.printf(Locale.ROOT, "e2e: %-8s round %d  %-34s offered %.3f Mpps, delivered %.3f Mpps,"
+                        + " %.0f CPU ns/packet (balancer rx drops %d%s)%n", plan.name(), round + 1, scenario.title,
+                        measured.offeredMpps(), measured.deliveredMpps(), measured.cpuNanosPerPacket(),
+                        measured.balancerDrops(), measured.detail());
                 }
             }
         }
@@ -226,6 +228,9 @@ public final class PacketRateHarness
             int restarts = 0;
             restarts += sleepWhileSending(warmup, plan);
             trafgen.pin(plan.generatorCpu());
+            final List<Long> tasks = tasks(forwarder, plan);
+            final Map<Long, Long> cpu0 = CpuTime.sample(tasks);
+            final long[] xsk0 = xskStatistics(forwarder);
             final long offered0 = BenchTopology.offered();
             final long delivered0 = sink.count();
             final long drops0 = BenchTopology.balancerDrops();
@@ -233,12 +238,14 @@ public final class PacketRateHarness
             final int windowRestarts = sleepWhileSending(window, plan);
             final long delivered1 = sink.count();
             final long elapsed = System.nanoTime() - start;
+            final Map<Long, Long> cpu1 = CpuTime.sample(tasks);
+            final long[] xsk1 = xskStatistics(forwarder);
             final long offered1 = BenchTopology.offered();
             final long drops1 = BenchTopology.balancerDrops();
             restarts += windowRestarts;
             trafgen.stop();
             return new Measurement(offered1 - offered0, delivered1 - delivered0, drops1 - drops0, elapsed / 1e9,
-                restarts);
+                CpuTime.between(cpu0, cpu1), restarts, xskDetail(xsk0, xsk1));
         }
         finally
         {
@@ -247,6 +254,36 @@ public final class PacketRateHarness
             forwarder.close();
             Thread.sleep(settle.toMillis());
         }
+    }
+
+    /** Fulcrum's AF_XDP sockets' struct xdp_statistics, or null for other scenarios. */
+    private static long[] xskStatistics(final AutoCloseable forwarder)
+    {
+        return forwarder instanceof FulcrumProcess fulcrum && fulcrum.packetIo().equals("af_xdp")
+            ? ForeignSockets.xdpStatistics(fulcrum.pid()) : null;
+    }
+
+    private static String xskDetail(final long[] before, final long[] after)
+    {
+        if (before == null || after == null)
+        {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; AF_XDP socket: rx_dropped %d, rx_ring_full %d, fill_ring_empty %d",
+            after[0] - before[0], after[3] - before[3], after[4] - before[4]);
+    }
+
+    /** The tasks whose CPU time is the cost of the scenario: generator, Fulcrum, ksoftirqd and NAPI threads. */
+    private List<Long> tasks(final AutoCloseable forwarder, final CpuPlan plan)
+    {
+        final List<Long> tasks = new ArrayList<>(trafgen.pids());
+        if (forwarder instanceof FulcrumProcess fulcrum)
+        {
+            tasks.add(fulcrum.pid());
+        }
+        tasks.addAll(CpuTime.kernelThreads(List.of("ksoftirqd/" + plan.generatorCpu(),
+            "ksoftirqd/" + plan.balancerCpu()), "napi/" + BenchTopology.LB_IF + "-"));
+        return tasks;
     }
 
     /** Waits {@code duration} in 100 ms steps, restarting the generator whenever it has exited. */

@@ -82,7 +82,7 @@ final class Trafgen implements AutoCloseable
 
     /**
      * Waits (at most {@code limitMillis}) until trafgen's sender holds its packet socket, then enlarges that socket's
-     * send buffer (see {@link SendBuffer}); returns whether it did.
+     * send buffer (see {@link ForeignSockets}); returns whether it did.
      */
     boolean enlargeSendBuffer(final int bytes, final long limitMillis) throws InterruptedException
     {
@@ -92,7 +92,7 @@ final class Trafgen implements AutoCloseable
             int changed = 0;
             for (final ProcessHandle sender : process.descendants().toList())
             {
-                changed += SendBuffer.enlarge(sender.pid(), bytes);
+                changed += ForeignSockets.enlargeSendBuffer(sender.pid(), bytes);
             }
             if (changed > 0)
             {
@@ -124,6 +124,19 @@ final class Trafgen implements AutoCloseable
         }
         start(cpu);
         return true;
+    }
+
+    /** trafgen and its forked senders; empty when it is not running. */
+    java.util.List<Long> pids()
+    {
+        if (process == null)
+        {
+            return java.util.List.of();
+        }
+        final java.util.List<Long> pids = new java.util.ArrayList<>();
+        pids.add(process.pid());
+        process.descendants().forEach(child -> pids.add(child.pid()));
+        return pids;
     }
 
     int starts()
