@@ -54,6 +54,8 @@ public final class PacketRateHarness
     private Path workDir;
 
     private final List<AutoCloseable> live = new ArrayList<>();
+    /** Set by the shutdown hook: the measuring thread must not start anything any more. */
+    private volatile boolean stopping;
     private BenchTopology topology;
     private SinkCounter sink;
     private Trafgen trafgen;
@@ -85,6 +87,10 @@ public final class PacketRateHarness
         try
         {
             harness.run();
+        }
+        catch (final InterruptedException e)
+        {
+            System.err.println("e2e: stopped; everything it set up is removed");
         }
         finally
         {
@@ -296,6 +302,10 @@ public final class PacketRateHarness
         while ((remaining = deadline - System.nanoTime()) > 0)
         {
             Thread.sleep(Math.max(1, Math.min(100, remaining / 1_000_000)));
+            if (stopping)
+            {
+                throw new InterruptedException("stopping");
+            }
             if (trafgen.keepRunning(plan.generatorCpu()))
             {
                 restarts++;
@@ -314,6 +324,7 @@ public final class PacketRateHarness
     /** Removes everything the harness set up; idempotent (runs at the end and again from the shutdown hook). */
     private synchronized void tearDown()
     {
+        stopping = true;
         if (trafgen != null)
         {
             trafgen.stop();

@@ -67,7 +67,7 @@ final class Trafgen implements AutoCloseable
     }
 
     /** Starts sending, pinned to {@code cpu}. */
-    void start(final int cpu) throws IOException
+    synchronized void start(final int cpu) throws IOException
     {
         process = new ProcessBuilder(List.of(Shell.inNamespace(BenchTopology.GEN_NS, "nice", "-n",
             Integer.toString(nice), "taskset", "-c",
@@ -116,7 +116,7 @@ final class Trafgen implements AutoCloseable
     }
 
     /** Restarts trafgen when it has exited; returns whether it had to. */
-    boolean keepRunning(final int cpu) throws IOException
+    synchronized boolean keepRunning(final int cpu) throws IOException
     {
         if (process != null && process.isAlive())
         {
@@ -150,7 +150,7 @@ final class Trafgen implements AutoCloseable
     }
 
     /** SIGTERM to trafgen and its senders (it stops cleanly on it), SIGKILL after 5 s. */
-    void stop()
+    synchronized void stop()
     {
         if (process == null)
         {
