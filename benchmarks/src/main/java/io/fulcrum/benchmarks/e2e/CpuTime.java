@@ -1,0 +1,86 @@
+package io.fulcrum.benchmarks.e2e;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CPU time the benchmark's own tasks ran, from each thread's {@code /proc/PID/task/TID/schedstat} (first field: time
+ * on the CPU in nanoseconds, Documentation/scheduler/sched-stats.rst). On a machine shared with other work the packet
+ * rate follows whatever share of the CPU the benchmark gets; CPU time per delivered packet does not. Without
+ * CONFIG_IRQ_TIME_ACCOUNTING (this kernel) softirq work is charged to the task it interrupted: the veth receive work
+ * to the sender (trafgen, or Fulcrum's transmit), the rest to ksoftirqd, which is sampled too.
+ */
+final class CpuTime
+{
+    private CpuTime()
+    {
+    }
+
+    /** Nanoseconds on the CPU of every thread of {@code pids}, by thread id. */
+    static Map<Long, Long> sample(final List<Long> pids)
+    {
+        final Map<Long, Long> threads = new HashMap<>();
+        for (final long pid : pids)
+        {
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task")))
+            {
+                for (final Path task : tasks)
+                {
+                    try
+                    {
+                        final String schedstat = Files.readString(task.resolve("schedstat"));
+                        threads.put(Long.parseLong(task.getFileName().toString()),
+                            Long.parseLong(schedstat.substring(0, schedstat.indexOf(' '))));
+                    }
+                    catch (final IOException | RuntimeException e)
+                    {
+                        // the thread exited between listing and reading
+                    }
+                }
+            }
+            catch (final IOException e)
+            {
+                // the process exited
+            }
+        }
+        return threads;
+    }
+
+    /** CPU time spent between two samples; a thread born in between counts from zero. */
+    static long between(final Map<Long, Long> before, final Map<Long, Long> after)
+    {
+        long total = 0;
+        for (final Map.Entry<Long, Long> thread : after.entrySet())
+        {
+            total += thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
+        }
+        return total;
+    }
+
+    /** Kernel threads by exact name or name prefix ({@code ksoftirqd/0}, {@code napi/fblb0-}). */
+    static List<Long> kernelThreads(final List<String> names, final String prefix)
+    {
+        return ProcessHandle.allProcesses().filter(p ->
+        {
+            final String comm = comm(p.pid());
+            return names.contains(comm) || (prefix != null && comm.startsWith(prefix));
+        }).map(ProcessHandle::pid).toList();
+    }
+
+    static String comm(final long pid)
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip();
+        }
+        catch (final IOException e)
+        {
+            return "";
+        }
+    }
+}
