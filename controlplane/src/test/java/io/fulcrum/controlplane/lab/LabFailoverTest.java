@@ -1,0 +1,103 @@
+package io.fulcrum.controlplane.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The VRRP pair in the lab, as a client sees it: when lb1 dies (its LAN port goes down) lb2 takes the VIPs over
+ * within Master_Down_Interval plus a margin and clients are served again; when lb1 returns it takes them back.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class LabFailoverTest
+{
+    /** 3 x 100 ms adverts + Skew_Time (61 ms at priority 100): RFC 9568 section 6.1. */
+    private static final long MASTER_DOWN_INTERVAL_MS = 361;
+    /** Generous, for the announcement and a loaded 2-core machine: failover bounds are the one timing we assert. */
+    private static final long MARGIN_MS = 1000;
+
+    private Lab lab;
+
+    @BeforeAll
+    void up()
+    {
+        LabRequirements.requireLabTools();
+        lab = LabRequirements.testLab(DecapHook.XDP_IN_SERVER);
+        lab.up();
+        lab.startBalancer("auto");
+    }
+
+    @AfterAll
+    void down()
+    {
+        if (lab != null)
+        {
+            lab.down();
+        }
+    }
+
+    @Test
+    void theStandbyTakesOverWithinMasterDownIntervalAndTheMasterTakesBackWhenItReturns() throws Exception
+    {
+        final CompletableFuture<UdpProbe.Result> probe = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return UdpProbe.run(lab.topology().client().namespace(), InetAddress.getByName(LabTopology.VIP4),
+                    LabBackendServer.ECHO_PORT, Duration.ofSeconds(3));
+            }
+            catch (final Exception e)
+            {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(1000);
+        lab.kill("lb1", true);
+        final UdpProbe.Result result = probe.get();
+        assertTrue(result.answered() > 1500, result.describe());
+        assertTrue(result.outageMillis() > 0, "lb1 carried the traffic until it died: " + result.describe());
+        assertTrue(result.outageMillis() < MASTER_DOWN_INTERVAL_MS + MARGIN_MS, result.describe());
+        assertTrue(log("lb2").contains("(VI_4) Entering MASTER STATE"), log("lb2"));
+        assertTrue(log("lb2").contains("(VI_6) Entering MASTER STATE"), "the sync group moved the IPv6 VIP too");
+
+        for (final TrafficResult traffic : lab.traffic(60))
+        {
+            assertEquals(60, traffic.answered(), "served by lb2: " + traffic.describe());
+        }
+
+        lab.revive("lb1");
+        final Instant deadline = Instant.now().plusSeconds(10);
+        while (!log("lb2").contains("(VI_4) Entering BACKUP STATE (higher priority"))
+        {
+            assertTrue(Instant.now().isBefore(deadline), "lb1 did not preempt: " + log("lb2"));
+            Thread.sleep(50);
+        }
+        for (final TrafficResult traffic : lab.traffic(60, List.of(LabTopology.VIP4, LabTopology.VIP6)))
+        {
+            assertEquals(60, traffic.answered(), "served by lb1 again: " + traffic.describe());
+        }
+    }
+
+    private String log(final String node)
+    {
+        try
+        {
+            return Files.readString(lab.logFile(lab.topology().node(node)));
+        }
+        catch (final java.io.IOException e)
+        {
+            return "";
+        }
+    }
+}
