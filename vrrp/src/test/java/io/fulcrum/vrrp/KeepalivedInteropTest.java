@@ -219,6 +219,8 @@ class KeepalivedInteropTest
                     assertTrue(awaitLine(log, "Entering BACKUP STATE", 2, masterDownMs(200) + MARGIN_MS + 1_000) > 0,
                         "keepalived yields to the returning higher priority");
                     assertTrue(VrrpLab.await(() -> second.state("F") == VrrpState.MASTER, 1_000) >= 0);
+                    // the listener runs on the agent thread just after the state changes: wait for its record too
+                    assertTrue(VrrpLab.await(() -> masterAt.containsKey("F"), 1_000) >= 0);
                     assertTrue(count(log, "Master received advert from " + lab.ipv4(1) + " with higher priority 200")
                         > 0, "keepalived parsed Fulcrum's adverts");
                     System.out.println("Fulcrum returned: master after "

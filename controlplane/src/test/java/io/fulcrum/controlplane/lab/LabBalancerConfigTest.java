@@ -2,6 +2,7 @@ package io.fulcrum.controlplane.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -38,13 +39,18 @@ final class LabBalancerConfigTest
         assertEquals(List.of("eth0"), config.dataplane().interfaces());
         assertEquals(PacketIo.AF_PACKET, config.dataplane().packetIo());
         assertEquals(COUNTERS, config.dataplane().countersFile());
-        assertEquals(List.of("10.200.0.100", "fd00:200::100"),
-            config.services().stream().map(s -> IpLiterals.format(s.vip())).toList());
+        assertEquals(List.of("web4 10.200.0.100:80/TCP", "web6 fd00:200::100:80/TCP", "echo4 10.200.0.100:7/UDP"),
+            config.services().stream().map(s -> s.name() + " " + IpLiterals.format(s.vip()) + ":" + s.port() + "/"
+                + s.protocol()).toList());
         for (final ServiceConfig service : config.services())
         {
-            assertEquals(80, service.port());
             assertEquals("IPIP", service.forwarding().name());
         }
+        // A VRRP pair: both VIPs in one sync group, lb1 the higher priority.
+        assertEquals(List.of("VI_4 51 150 [10.200.0.100/32]", "VI_6 52 150 [fd00:200::100/128]"),
+            config.vrrp().stream().map(v -> v.name() + " " + v.vrid() + " " + v.priority() + " "
+                + v.virtualAddresses()).toList());
+        assertTrue(config.vrrp().stream().allMatch(v -> v.syncGroup().orElse("").equals("vips")));
     }
 
     @Test
