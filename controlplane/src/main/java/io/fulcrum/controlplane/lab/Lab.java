@@ -824,12 +824,24 @@ public final class Lab
         final int priority = balancer.equals(topology.primaryBalancer()) ? LabBalancerConfig.PRIMARY_PRIORITY
             : LabBalancerConfig.STANDBY_PRIORITY;
         return LabBalancerConfig.render(topology, balancer, priority, macs, packetIo, countersOf(balancer), left,
-            apiToken());
+            apiToken(), keepalived ? null : advertInterval);
     }
 
     public String balancerConfig()
     {
         return balancerConfig("auto", Set.of());
+    }
+
+    /** The pair's VRRP advert interval (Fulcrum's config syntax, e.g. 100ms). */
+    private String advertInterval = LabBalancerConfig.ADVERT_INTERVAL;
+    /** True: keepalived moves the VIPs and Fulcrum only forwards (to compare the two). */
+    private boolean keepalived;
+
+    /** Sets the pair's advert interval for the next {@link #startBalancer}; and whether keepalived runs VRRP. */
+    public void vrrp(final Duration interval, final boolean useKeepalived)
+    {
+        advertInterval = interval.toMillis() + "ms";
+        keepalived = useKeepalived;
     }
 
     /** The balancers of the pair: lb1 (the primary) and lb2. */
@@ -936,10 +948,14 @@ public final class Lab
                 "io.fulcrum.controlplane.cli.FulcrumCommand", List.of("run", "--config", config.toString())));
             awaitLog(balancer, logStart, pid, "fulcrum run: forwarding", BALANCER_START_LIMIT,
                 "fulcrum run on " + balancer.name());
+            if (keepalived)
+            {
+                startKeepalived(balancer);
+            }
             if (balancer.equals(lb1))
             {
-                awaitLog(balancer, logStart, pid, "(VI_4) Entering MASTER STATE", BALANCER_START_LIMIT,
-                    "VRRP on " + balancer.name());
+                awaitLog(balancer, logStart, pid, "(VI_4) Entering MASTER STATE",
+                    BALANCER_START_LIMIT, "VRRP on " + balancer.name());
             }
             out.println("started fulcrum run on " + balancer.name() + " (pid " + pid + ", " + packetIo + ", log "
                 + logFile(balancer) + ")");
@@ -993,6 +1009,29 @@ public final class Lab
     }
 
     /**
+     * keepalived 2.2.7 in the balancer's namespace, foreground, its log appended to the balancer's log (so the same
+     * "Entering MASTER STATE" lines show), with its own pid files (a second keepalived would refuse the default ones).
+     */
+    private void startKeepalived(final LabNode balancer)
+    {
+        final int priority = balancer.equals(topology.primaryBalancer()) ? LabBalancerConfig.PRIMARY_PRIORITY
+            : LabBalancerConfig.STANDBY_PRIORITY;
+        final Path config = stateDirectory.resolve(balancer.name() + "-keepalived.conf");
+        try
+        {
+            Files.writeString(config, LabBalancerConfig.keepalived(balancer, priority,
+                Duration.ofMillis(Long.parseLong(advertInterval.replace("ms", "")))), StandardCharsets.UTF_8);
+        }
+        catch (final IOException e)
+        {
+            throw new LabException("cannot write " + config + ": " + e.getMessage(), e);
+        }
+        Commands.startDetached(Commands.inNamespace(balancer.namespace(), List.of("keepalived", "-n", "-l", "-D", "-P",
+            "-f", config.toString(), "-p", stateDirectory.resolve(balancer.name() + "-keepalived.pid").toString(),
+            "-r", stateDirectory.resolve(balancer.name() + "-vrrp.pid").toString())), logFile(balancer));
+    }
+
+    /**
      * Stops both balancers with SIGTERM (each detaches its XDP program, closes its sockets and, as VRRP master, sends
      * priority 0 and gives its VIPs up) and waits for them.
      */
@@ -1019,6 +1058,30 @@ public final class Lab
                 }
             });
             out.println("stopped fulcrum run on " + balancer.name());
+            stopKeepalived(balancer);
+        }
+    }
+
+    private void stopKeepalived(final LabNode balancer)
+    {
+        final Path pidFile = stateDirectory.resolve(balancer.name() + "-keepalived.pid");
+        try
+        {
+            if (Files.exists(pidFile))
+            {
+                final long pid = Long.parseLong(Files.readString(pidFile).strip());
+                ProcessHandle.of(pid).ifPresent(handle ->
+                {
+                    handle.destroy();
+                    handle.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> null).join();
+                });
+                Files.deleteIfExists(pidFile);
+                out.println("stopped keepalived on " + balancer.name());
+            }
+        }
+        catch (final IOException | NumberFormatException e)
+        {
+            out.println("could not stop keepalived on " + balancer.name() + ": " + e.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.fulcrum.controlplane.lab;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
@@ -38,7 +39,7 @@ public final class LabBalancerConfig
         final Path countersFile, final Set<String> left, final Path tokenFile)
     {
         return render(topology, topology.primaryBalancer(), PRIMARY_PRIORITY, macs, packetIo, countersFile, left,
-            tokenFile);
+            tokenFile, ADVERT_INTERVAL);
     }
 
     /** The primary's VRRP priority; the standby gets {@link #STANDBY_PRIORITY}. */
@@ -53,7 +54,7 @@ public final class LabBalancerConfig
      */
     public static String render(final LabTopology topology, final LabNode balancer, final int priority,
         final Map<String, String> macs, final String packetIo, final Path countersFile, final Set<String> left,
-        final Path tokenFile)
+        final Path tokenFile, final String advertInterval)
     {
         final StringBuilder yaml = new StringBuilder();
         yaml.append("# Fulcrum on ").append(balancer.name()).append(" in the lab '").append(topology.prefix())
@@ -69,13 +70,16 @@ public final class LabBalancerConfig
             yaml.append("api: { listen: \"127.0.0.1:").append(API_PORT).append("\", token-file: ").append(tokenFile)
                 .append(" }\n");
         }
-        yaml.append("vrrp:\n");
-        yaml.append("  - { name: VI_4, interface: ").append(balancer.lanInterface()).append(", vrid: 51, priority: ")
-            .append(priority).append(", advert-interval: ").append(ADVERT_INTERVAL).append(", virtual-addresses: [\"")
-            .append(LabTopology.VIP4).append("/32\"], sync-group: vips }\n");
-        yaml.append("  - { name: VI_6, interface: ").append(balancer.lanInterface()).append(", vrid: 52, priority: ")
-            .append(priority).append(", advert-interval: ").append(ADVERT_INTERVAL).append(", virtual-addresses: [\"")
-            .append(LabTopology.VIP6).append("/128\"], sync-group: vips }\n");
+        if (advertInterval != null) // null: another VRRP daemon (keepalived) moves the VIPs
+        {
+            yaml.append("vrrp:\n");
+            yaml.append("  - { name: VI_4, interface: ").append(balancer.lanInterface()).append(", vrid: 51, priority: ")
+                .append(priority).append(", advert-interval: ").append(advertInterval).append(", virtual-addresses: [\"")
+                .append(LabTopology.VIP4).append("/32\"], sync-group: vips }\n");
+            yaml.append("  - { name: VI_6, interface: ").append(balancer.lanInterface()).append(", vrid: 52, priority: ")
+                .append(priority).append(", advert-interval: ").append(advertInterval).append(", virtual-addresses: [\"")
+                .append(LabTopology.VIP6).append("/128\"], sync-group: vips }\n");
+        }
         yaml.append("services:\n");
         yaml.append("  - { name: web4, vip: ").append(LabTopology.VIP4).append(", port: ").append(LabTopology.HTTP_PORT)
             .append(", protocol: tcp, forwarding: ipip, pool: web4 }\n");
@@ -110,5 +114,26 @@ public final class LabBalancerConfig
                 .append("      - { address: ").append(address).append(", mac: \"").append(mac)
                 .append("\" }   # ").append(backend.name()).append('\n');
         }
+    }
+
+    /**
+     * keepalived's configuration for one appliance of the pair (VRRPv3, the same VRIDs, priorities, interval and sync
+     * group as Fulcrum's), for comparing the two on the same lab.
+     */
+    public static String keepalived(final LabNode balancer, final int priority, final Duration advertInterval)
+    {
+        final String interval = String.format(java.util.Locale.ROOT, "%.2f", advertInterval.toMillis() / 1000.0);
+        return "global_defs {\n  vrrp_version 3\n  script_user root\n  enable_script_security\n}\n"
+            + "vrrp_sync_group vips {\n  group {\n    VI_4\n    VI_6\n  }\n}\n"
+            + instance("VI_4", 51, balancer, priority, interval, LabTopology.VIP4 + "/32")
+            + instance("VI_6", 52, balancer, priority, interval, LabTopology.VIP6 + "/128");
+    }
+
+    private static String instance(final String name, final int vrid, final LabNode balancer, final int priority,
+        final String interval, final String vip)
+    {
+        return "vrrp_instance " + name + " {\n  state BACKUP\n  interface " + balancer.lanInterface() + "\n"
+            + "  virtual_router_id " + vrid + "\n  priority " + priority + "\n  advert_int " + interval + "\n"
+            + "  virtual_ipaddress {\n    " + vip + "\n  }\n}\n";
     }
 }
