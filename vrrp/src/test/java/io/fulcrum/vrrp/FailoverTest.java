@@ -215,4 +215,65 @@ class FailoverTest
             }
         }
     }
+
+    /**
+     * keepalived's most reported failure is a backup that takes over from a live master when the box is busy. With
+     * both cores saturated by spinning and allocating threads (a data plane busy-polling, a collector at work), the
+     * agent's own real-time thread keeps hearing 10 ms adverts: the backup never becomes master.
+     */
+    @Test
+    void aStandbyDoesNotFlapWhileBothCoresAreSaturatedByOtherWork() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            final VrrpSettings fastA = VrrpSettings.builder("A", "eth0", 51).priority(200)
+                .advertInterval(Duration.ofMillis(10)).virtualAddresses(lab.vip(1) + "/24")
+                .sourceAddress(InetAddress.getByName(lab.ipv4(1))).garp(1, Duration.ZERO, Duration.ZERO).build();
+            final VrrpSettings fastB = VrrpSettings.builder("B", "eth0", 51).priority(100)
+                .advertInterval(Duration.ofMillis(10)).virtualAddresses(lab.vip(1) + "/24")
+                .sourceAddress(InetAddress.getByName(lab.ipv4(2))).garp(1, Duration.ZERO, Duration.ZERO).build();
+            try (VrrpAgent high = VrrpAgent.start(List.of(fastA), listener, a);
+                VrrpAgent low = VrrpAgent.start(List.of(fastB), listener, b))
+            {
+                assertTrue(VrrpLab.await(() -> high.state("A") == VrrpState.MASTER
+                    && low.state("B") == VrrpState.BACKUP, SETTLE_MS) >= 0);
+                final long before = low.counters("B").becameMaster();
+                final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                final List<Thread> load = new java.util.ArrayList<>();
+                for (int i = 0; i < 2 * Runtime.getRuntime().availableProcessors(); i++)
+                {
+                    final boolean allocate = i % 2 == 1;
+                    load.add(Thread.ofPlatform().daemon(true).start(() ->
+                    {
+                        long sink = 0;
+                        while (!stop.get())
+                        {
+                            sink += allocate ? new byte[4096].length : 1; // spin, or feed the collector
+                        }
+                        if (sink == 42)
+                        {
+                            System.out.println(sink);
+                        }
+                    }));
+                }
+                try
+                {
+                    Thread.sleep(3_000);
+                }
+                finally
+                {
+                    stop.set(true);
+                    for (final Thread thread : load)
+                    {
+                        thread.join(1_000);
+                    }
+                }
+                assertEquals(before, low.counters("B").becameMaster(),
+                    "B took over from a live master under load; realtime " + low.realtime());
+                assertEquals(VrrpState.MASTER, high.state("A"));
+            }
+        }
+    }
 }
