@@ -108,7 +108,7 @@ public class ForwardingBenchmark
         registry.ensure(services);
         table = ForwardingTable.of(1, services);
         connections = new ConnectionTable(Math.max(2 * flows, 1 << 16), Timeouts.DEFAULTS);
-        forwarder = new Forwarder(EncapsulationSettings.defaults(), connections, counters, 1500, 0x02_00_00_00_00_aaL);
+        forwarder = new Forwarder(EncapsulationSettings.defaults(), connections, counters, 1500, FrameBuilder.BALANCER_MAC);
 
         final byte[] template = FrameBuilder.ipv4("198.51.100.1", VIP).tcp(1024, 80, Tcp.ACK).build();
         if (template.length != FRAME)

@@ -38,6 +38,8 @@ public final class Forwarder
     private final int[] malformedByCode = new int[ParseResult.COUNT];
 
     private WorkerCounters.ObjectCounters objects;
+    /** Frames of the current batch sent out: the counter is bumped once a batch, not once a packet. */
+    private int transmitted;
 
     public Forwarder(final EncapsulationSettings settings, final ConnectionTable connections,
         final WorkerCounters counters, final int mtu, final long portMac)
@@ -64,12 +66,14 @@ public final class Forwarder
     public void process(final PacketBatch batch, final ForwardingTable table, final long nowMillis)
     {
         objects = counters.objects();
+        transmitted = 0;
         final MemorySegment memory = batch.memory();
         for (int i = 0, n = batch.count(); i < n; i++)
         {
             forward(batch, i, memory, table, nowMillis);
         }
         counters.rxPackets().getAndAddRelease(batch.count());
+        counters.txPackets().getAndAddRelease(transmitted);
     }
 
     private void forward(
@@ -90,42 +94,14 @@ public final class Forwarder
             return;
         }
 
+        // The common case first, with one lookup: an unfragmented TCP or UDP packet for a service.
         final ServiceTable matcher = table.matcher();
-        if (!matcher.isVip(parser.dstHi(), parser.dstLo()))
-        {
-            pass(batch, i); // not ours: the host's own traffic
-            return;
-        }
-        if (!anyDestination && !forUs(memory, batch.offset(i)))
-        {
-            // A frame flooded by a switch that has not learnt (or has forgotten) where the VIP's MAC is: the box that
-            // owns the VIP forwards it; forwarding it here too would send it to the backend twice.
-            pass(batch, i);
-            return;
-        }
-
         final int protocol = parser.protocol();
-        if (parser.isIcmpError())
+        final int service = (protocol == PROTO_TCP || protocol == PROTO_UDP) && !parser.isFragment()
+            ? matcher.match(parser.dstHi(), parser.dstLo(), parser.dstPort(), protocol) : ServiceTable.NO_SERVICE;
+        if (service < 0 || (!anyDestination && !forUs(memory, batch.offset(i))))
         {
-            forwardIcmpError(batch, i, memory, table, now);
-            return;
-        }
-        if (protocol != PROTO_TCP && protocol != PROTO_UDP)
-        {
-            pass(batch, i); // ping to the VIP and the like: the host answers if it owns the address
-            return;
-        }
-
-        if (parser.isFragment())
-        {
-            forwardFragment(batch, i, memory, table);
-            return;
-        }
-
-        final int service = matcher.match(parser.dstHi(), parser.dstLo(), parser.dstPort(), protocol);
-        if (service < 0)
-        {
-            drop(batch, i, DropReason.NO_SERVICE);
+            forwardOther(batch, i, memory, table, now);
             return;
         }
 
@@ -150,6 +126,41 @@ public final class Forwarder
             connections.markClosing(key, hash, now);
         }
         encapsulate(batch, i, memory, table, service, backend, (int)hash, newFlow);
+    }
+
+    /** Everything but the common case: traffic for the host, ICMP errors, fragments, VIP ports nobody serves. */
+    private void forwardOther(
+        final PacketBatch batch, final int i, final MemorySegment memory, final ForwardingTable table, final long now)
+    {
+        if (!table.matcher().isVip(parser.dstHi(), parser.dstLo()))
+        {
+            pass(batch, i); // not ours: the host's own traffic
+            return;
+        }
+        if (!anyDestination && !forUs(memory, batch.offset(i)))
+        {
+            // A frame flooded by a switch that has not learnt (or has forgotten) where the VIP's MAC is: the box that
+            // owns the VIP forwards it; forwarding it here too would send it to the backend twice.
+            pass(batch, i);
+            return;
+        }
+        final int protocol = parser.protocol();
+        if (parser.isIcmpError())
+        {
+            forwardIcmpError(batch, i, memory, table, now);
+        }
+        else if (protocol != PROTO_TCP && protocol != PROTO_UDP)
+        {
+            pass(batch, i); // ping to the VIP and the like: the host answers if it owns the address
+        }
+        else if (parser.isFragment())
+        {
+            forwardFragment(batch, i, memory, table);
+        }
+        else
+        {
+            drop(batch, i, DropReason.NO_SERVICE);
+        }
     }
 
     /**
@@ -237,7 +248,7 @@ public final class Forwarder
             return;
         }
         batch.set(i, offset, encapsulator.lastLength(), Verdict.TRANSMIT);
-        counters.txPackets().incrementRelease();
+        transmitted++;
         objects.forwarded(table.serviceId(service), backend, innerLength, newFlow);
     }
 
