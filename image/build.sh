@@ -4,7 +4,8 @@
 #   target/fulcrum-VERSION.raw.zst    the same, compressed (what an operator downloads and dd's)
 #   target/fulcrum-VERSION.rootfs.zst the root file system alone: what `fulcrum-upgrade` writes into a slot
 #   *.sha256                          checksums in sha256sum format
-# Usage: image/build.sh [--version V] [--out DIR] [--jar FILE] [--broken]
+# Usage: image/build.sh [--version V] [--out DIR] [--jar FILE] [--rootfs-only] [--broken]
+#   --rootfs-only  only the upgrade file (fulcrum-VERSION.rootfs.zst), not the disk image
 #   --broken  (tests only) a version whose daemon exits at start, to prove that an upgrade to it rolls back.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -15,12 +16,14 @@ version=""
 out="$here/target"
 jar=""
 broken=0
+rootfs_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) version="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --jar) jar="$2"; shift 2 ;;
     --broken) broken=1; shift ;;
+    --rootfs-only) rootfs_only=1; shift ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -143,6 +146,14 @@ rm -f "$stage/root.img"
 mkfs.ext4 -q -F -L fulcrum-root -U "$root_uuid" -E "hash_seed=$EXT4_HASH_SEED,root_owner=0:0" -I 256 \
   -d "$root" "$stage/root.img" "${root_mib}M"
 
+rootfs="$out/fulcrum-$version.rootfs.zst"
+zstd -q -f -T0 -10 "$stage/root.img" -o "$rootfs"
+(cd "$out" && sha256sum "$(basename "$rootfs")" >"$(basename "$rootfs").sha256")
+if [ "$rootfs_only" -eq 1 ]; then
+  log "done: upgrade file $rootfs ($(du -m "$rootfs" | cut -f1) MiB), root ${root_mib} MiB"
+  exit 0
+fi
+
 log "ESP"
 mkdir -p "$stage/esp"
 esp="$stage/esp.img"
@@ -206,10 +217,8 @@ dd if="$stage/root.img" of="$raw" bs=1M seek="$ROOT_A_START_MIB" conv=notrunc,sp
 dd if="$stage/data.img" of="$raw" bs=1M seek="$DATA_START_MIB" conv=notrunc,sparse status=none
 
 log "compressing"
-rootfs="$out/fulcrum-$version.rootfs.zst"
-zstd -q -f -T0 -10 "$stage/root.img" -o "$rootfs"
-zstd -q -f -T0 -6 "$raw" -o "$raw.zst"
-for f in "$raw" "$raw.zst" "$rootfs"; do
+zstd -q -f -T0 -3 "$raw" -o "$raw.zst"
+for f in "$raw" "$raw.zst"; do
   (cd "$out" && sha256sum "$(basename "$f")" >"$(basename "$f").sha256")
 done
 log "done: $raw ($(du -m --apparent-size "$raw" | cut -f1) MiB, $(du -m "$raw.zst" | cut -f1) MiB compressed), root ${root_mib} MiB; upgrade file $rootfs"

@@ -6,7 +6,6 @@
 FULCRUM_ESP=/boot/efi
 FULCRUM_ENTRIES=$FULCRUM_ESP/loader/entries
 FULCRUM_STATE=/data/upgrade
-LOADER_VENDOR_GUID=4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
 
 current_slot() { sed -n 's/.*fulcrum\.slot=\([ab]\).*/\1/p' /proc/cmdline; }
 other_slot() { if [ "$1" = a ]; then echo b; else echo a; fi; }
@@ -35,8 +34,9 @@ entry_state() {
 entry_generation() { local n="${1#fulcrum-}"; echo $(( 10#${n%%-*} )); }
 entry_version() { sed -n 's/^version[[:space:]]*//p' "$FULCRUM_ENTRIES/$1" 2>/dev/null; }
 
-# Whether systemd-boot counted this boot (the entry it started still carries +LEFT-DONE).
-boot_is_counted() { [ -e "/sys/firmware/efi/efivars/LoaderBootCountPath-$LOADER_VENDOR_GUID" ]; }
+# Whether the running slot is on trial: its entry still carries the counter (+LEFT-DONE) because
+# systemd-bless-boot has not confirmed this boot yet (or its tries ran out and this is the last one).
+running_on_trial() { case "$(slot_entry "$(current_slot)")" in *+*) return 0 ;; *) return 1 ;; esac; }
 
 # The slot systemd-boot will start next: the newest generation among entries with tries left.
 next_slot() {
