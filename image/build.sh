@@ -62,7 +62,7 @@ mkdir -p "$out"
 # A tmpfs staging tree: its readdir order is creation order, so mkfs.ext4 -d lays files out the same way on any
 # machine (on a host ext4 it would follow that file system's hash seed).
 stage="$(mktemp -d "${FULCRUM_IMAGE_TMP:-/dev/shm}/fulcrum-image.XXXXXX")"
-cleanup() { rm -rf "$stage"; }
+cleanup() { umount -q "$stage/root/proc" 2>/dev/null || true; rm -rf --one-file-system "$stage"; }
 trap cleanup EXIT
 root="$stage/root"
 mkdir -p "$root"
@@ -92,7 +92,8 @@ log "Java runtime (jlink)"
 modules="$("$JAVA_HOME/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps "$jar")"
 # jdk.crypto.ec is gone in 25 (merged into java.base); jdk.zipfs lets the CLI read its own jar's resources.
 "$JAVA_HOME/bin/jlink" --add-modules "$modules,jdk.zipfs" --strip-debug --no-man-pages --no-header-files \
-  --compress=zip-6 --generate-cds-archive --output "$root/usr/lib/fulcrum/jre"
+  --compress=zip-6 --generate-cds-archive --output "$root/usr/lib/fulcrum/jre" | grep -v '^\[' >&2 || true
+[ -x "$root/usr/lib/fulcrum/jre/bin/java" ] || { echo "build.sh: jlink failed" >&2; exit 1; }
 cp "$jar" "$root/usr/lib/fulcrum/fulcrum.jar"
 if [ "$broken" -eq 1 ]; then
   # A release whose daemon dies at start: what the rollback test installs.
@@ -138,11 +139,13 @@ log "class data sharing archive"
 # Class loading dominates start-up (more so on a slow CPU): a CDS archive of the JDK (jlink's) plus one of
 # Fulcrum's classes, dumped in the image's own root so that the jar's path, size and time stamp match at run time.
 sed 's/@INTERFACE@/eth1/' "$root/usr/share/fulcrum/example.yaml" >"$root/tmp/example.yaml"
+mount -t proc proc "$root/proc"   # the JVM finds its libraries through /proc/self/exe
 chroot "$root" /usr/lib/fulcrum/jre/bin/java -XX:ArchiveClassesAtExit=/usr/lib/fulcrum/fulcrum.jsa \
   -XX:TieredStopAtLevel=1 -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED \
   --add-opens java.base/jdk.internal.misc=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED \
   --sun-misc-unsafe-memory-access=allow \
   -jar /usr/lib/fulcrum/fulcrum.jar config check /tmp/example.yaml >&2 || true
+umount "$root/proc"
 rm -f "$root/tmp/example.yaml"
 if [ -s "$root/usr/lib/fulcrum/fulcrum.jsa" ]; then
   touch -d "@$SOURCE_DATE_EPOCH" "$root/usr/lib/fulcrum/fulcrum.jsa"
