@@ -14,9 +14,9 @@ say "image built in ${build_seconds}s: $raw"
 cp --sparse=always "$raw" "$work/disk.raw"
 start_vm "$work/disk.raw"
 say "qemu started (pid $qemu_pid, management port 127.0.0.1:$MGMT_HOST_PORT -> guest $MGMT_GUEST_PORT)"
-ready="$(wait_for_line 'FULCRUM-READY version=')"
+wait_for_line 'FULCRUM-READY version='
+ready="$found"
 boot_seconds=$(( $(date +%s) - vm_started ))
-say "$ready"
 grep -q "version=$version slot=a" <<<"$ready" || fail "expected version $version on slot a, got: $ready"
 grep -a -q 'no configuration found: wrote a harmless example' "$serial" || fail "first boot did not announce the example configuration"
 

@@ -71,7 +71,7 @@ start_vm() {
 }
 
 # wait_for_line PATTERN [TIMEOUT] [FROM_LINE]: waits until the serial log has a line matching PATTERN (after line
-# FROM_LINE); prints the line.
+# FROM_LINE); prints the line and leaves it in $found. Call it directly, not in $(...): a failure must end the test, not a subshell.
 wait_for_line() {
   local pattern="$1" timeout="${2:-$BOOT_TIMEOUT}" from="${3:-0}" deadline line
   deadline=$(( $(date +%s) + timeout ))
@@ -79,7 +79,8 @@ wait_for_line() {
     kill -0 "$qemu_pid" 2>/dev/null || fail "qemu exited while waiting for '$pattern'"
     line="$(tail -n +"$(( from + 1 ))" "$serial" 2>/dev/null | tr -d '\r' | grep -a -m1 -E "$pattern" || true)"
     if [ -n "$line" ]; then
-      echo "$line"
+      found="$line"
+      say "$line"
       return 0
     fi
     sleep 2

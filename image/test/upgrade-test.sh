@@ -39,7 +39,7 @@ unplug_stick() {
 
 cp --sparse=always "$raw" "$work/disk.raw"
 start_vm "$work/disk.raw"
-say "$(wait_for_line "FULCRUM-READY version=$v1 slot=a")"
+wait_for_line "FULCRUM-READY version=$v1 slot=a"
 say "booted $v1 on slot A in $(( $(date +%s) - vm_started ))s"
 
 # 1. A good upgrade: slot B, boot-counted, confirmed by the health check.
@@ -47,8 +47,8 @@ mark=$(serial_lines)
 plug_stick 2 "$(make_stick "$v2")"
 upgrade_started=$(date +%s)
 say "stick with $v2 plugged in"
-say "$(wait_for_line "FULCRUM-UPGRADE installed version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark")"
-say "$(wait_for_line "FULCRUM-READY version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark")"
+wait_for_line "FULCRUM-UPGRADE installed version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
+wait_for_line "FULCRUM-READY version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
 say "upgraded to $v2 on slot B: $(( $(date +%s) - upgrade_started ))s from plugging the stick to healthy"
 mark=$(serial_lines)
 unplug_stick 2
@@ -59,13 +59,13 @@ sleep 20
 plug_stick 3 "$(make_stick "$v3")"
 rollback_started=$(date +%s)
 say "stick with broken $v3 plugged in"
-say "$(wait_for_line "FULCRUM-UPGRADE installed version=$v3 slot=a" "$BOOT_TIMEOUT" "$mark")"
+wait_for_line "FULCRUM-UPGRADE installed version=$v3 slot=a" "$BOOT_TIMEOUT" "$mark"
 for try in 1 2 3; do
-  say "try $try: $(wait_for_line "FULCRUM-UNHEALTHY version=$v3 slot=a" "$BOOT_TIMEOUT" "$mark")"
+  wait_for_line "FULCRUM-UNHEALTHY version=$v3 slot=a" "$BOOT_TIMEOUT" "$mark"
   mark=$(( $(grep -a -n "FULCRUM-UNHEALTHY version=$v3" "$serial" | sed -n "${try}p" | cut -d: -f1) ))
 done
-say "$(wait_for_line "FULCRUM-ROLLBACK failed=$v3 running=$v2 slot=b" "$BOOT_TIMEOUT" "$mark")"
-say "$(wait_for_line "FULCRUM-READY version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark")"
+wait_for_line "FULCRUM-ROLLBACK failed=$v3 running=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
+wait_for_line "FULCRUM-READY version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
 say "rolled back to $v2 on slot B $(( $(date +%s) - rollback_started ))s after plugging the broken stick"
 if tail -n +"$mark" "$serial" | grep -a -q "FULCRUM-UPGRADE installed version=$v3"; then
   fail "the failed version was installed again after the rollback"
