@@ -5,6 +5,8 @@
 #   target/fulcrum-VERSION.rootfs.zst the root file system alone: what `fulcrum-upgrade` writes into a slot
 #   *.sha256                          checksums in sha256sum format
 # Usage: image/build.sh [--version V] [--out DIR] [--jar FILE] [--rootfs-only] [--broken]
+# Reproducible: two builds with the same SOURCE_DATE_EPOCH, cached Debian base and jar are identical except for the
+# CDS archive of Fulcrum's classes (usr/lib/fulcrum/fulcrum.jsa), which FULCRUM_IMAGE_APPCDS=0 leaves out.
 #   --rootfs-only  only the upgrade file (fulcrum-VERSION.rootfs.zst), not the disk image
 #   --broken  (tests only) a version whose daemon exits at start, to prove that an upgrade to it rolls back.
 set -euo pipefail
@@ -66,6 +68,14 @@ cleanup() { umount -q "$stage/root/proc" 2>/dev/null || true; rm -rf --one-file-
 trap cleanup EXIT
 root="$stage/root"
 mkdir -p "$root"
+
+# mkfs.ext4 -d copies each file's ctime, which no one can set, and atime, which the build's reads move: set both
+# afterwards in the image itself.
+clamp_ctimes() {
+  (cd "$1" && { find . -mindepth 1 | sed 's|^\.||' | grep -v '"'; echo /; } \
+    | sed "s|^\(.*\)\$|sif \"\1\" ctime @$SOURCE_DATE_EPOCH\nsif \"\1\" atime @$SOURCE_DATE_EPOCH|") \
+    | debugfs -w -f - "$2" >/dev/null 2>&1
+}
 
 log "base system"
 base="$("$here/scripts/bootstrap-base.sh")"
@@ -135,6 +145,7 @@ chroot "$root" mkinitramfs -o "/boot/initrd.img-$kver" "$kver" 2>&1 | grep -v '^
 # Clamp every time stamp to SOURCE_DATE_EPOCH.
 find "$root" -newermt "@$SOURCE_DATE_EPOCH" -print0 | xargs -0r touch -h -d "@$SOURCE_DATE_EPOCH"
 
+if [ "${FULCRUM_IMAGE_APPCDS:-1}" = 1 ]; then
 log "class data sharing archive"
 # Class loading dominates start-up (more so on a slow CPU): a CDS archive of the JDK (jlink's) plus one of
 # Fulcrum's classes, dumped in the image's own root so that the jar's path, size and time stamp match at run time.
@@ -152,6 +163,8 @@ if [ -s "$root/usr/lib/fulcrum/fulcrum.jsa" ]; then
 else
   log "warning: no CDS archive (start-up will be slower)"
 fi
+fi
+rm -f "$root/var/cache/ldconfig/aux-cache"   # a cache with build-time inode data; rebuilt when needed
 
 log "root file system"
 used_mib=$(( $(du -s --block-size=1M "$root" | cut -f1) ))
@@ -164,6 +177,7 @@ root_uuid="$(printf 'fulcrum-root-%s' "$version" | sha256sum | sed -E 's/^(.{8})
 rm -f "$stage/root.img"
 mkfs.ext4 -q -F -L fulcrum-root -U "$root_uuid" -E "hash_seed=$EXT4_HASH_SEED,root_owner=0:0" -I 256 \
   -d "$root" "$stage/root.img" "${root_mib}M"
+clamp_ctimes "$root" "$stage/root.img"
 
 rootfs="$out/fulcrum-$version.rootfs.zst"
 zstd -q -f -T0 -10 "$stage/root.img" -o "$rootfs"
@@ -216,6 +230,7 @@ printf '%s\n' "$version" >"$stage/data/upgrade/installed-a"
 find "$stage/data" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mkfs.ext4 -q -F -L fulcrum-data -U "$FSUUID_DATA" -E "hash_seed=$EXT4_HASH_SEED,root_owner=0:0" \
   -d "$stage/data" "$stage/data.img" "${DATA_MIB}M"
+clamp_ctimes "$stage/data" "$stage/data.img"
 
 log "disk"
 raw="$out/fulcrum-$version.raw"
