@@ -52,8 +52,8 @@ build_image() {
 }
 
 # start_vm DISK: boots DISK (a copy: the test writes to it). A plain CPU model on purpose: with -cpu max, TCG
-# advertises AVX2 and SHA, which OpenSSL (sha256sum) and the JVM then use, and their emulation is hundreds of
-# times slower than the plain instructions.
+# advertises AVX2 and more, which the guest's JVM then uses under emulation; boot to healthy took 83-119 s with
+# it and 65-75 s with Nehalem (docs/benchmarks.md).
 start_vm() {
   local disk="$1"
   cp "$OVMF_VARS" "$work/vars.fd"
