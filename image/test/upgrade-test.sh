@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Upgrade test: boots version 1 on slot A, plugs in a USB stick (QMP hot-plug) holding version 2's upgrade file,
+# and sees the appliance install it into slot B and come up healthy on it. Then a stick with a broken version 3
+# (its daemon dies at start): it goes into slot A, fails its health check on each of its 3 tries, and
+# systemd-boot returns by itself to slot B, which reports the rollback.
+# Env: FULCRUM_REUSE_IMAGE=1 reuses image/target/fulcrum-V1.raw, FULCRUM_REUSE_UPGRADES=1 the two upgrade files;
+# BOOT_TIMEOUT per boot (default 300 s).
+source "$(dirname "$0")/lib.sh"
+v1="${FULCRUM_TEST_VERSION:-0.1.0-boottest}"
+v2="0.1.0-upgrade2"
+v3="0.1.0-broken3"
+out="${FULCRUM_IMAGE_OUT:-$image_dir/target}"
+
+built_at=$(date +%s)
+raw="$(build_image "$v1")"
+for v in "$v2" "$v3"; do
+  if [ ! -f "$out/fulcrum-$v.rootfs.zst" ] || [ -z "${FULCRUM_REUSE_UPGRADES:-}" ]; then
+    extra=(); [ "$v" = "$v3" ] && extra=(--broken)
+    "$image_dir/build.sh" --version "$v" --out "$out" --rootfs-only "${extra[@]}" >&2
+  fi
+done
+say "images built in $(( $(date +%s) - built_at ))s"
+
+# A FAT stick labelled FULCRUM-UPG holding one upgrade file and its checksum (as an operator would prepare it).
+make_stick() {
+  local version="$1" stick="$work/stick-$1.img" file="$out/fulcrum-$1.rootfs.zst"
+  local kib=$(( $(stat -c %s "$file") / 1024 + 16384 ))
+  mkfs.vfat -C -n FULCRUM-UPG "$stick" "$kib" >/dev/null
+  MTOOLS_SKIP_CHECK=1 mcopy -i "$stick" "$file" "$file.sha256" ::
+  echo "$stick"
+}
+plug_stick() {
+  qmp "{\"execute\":\"blockdev-add\",\"arguments\":{\"node-name\":\"stick-$1\",\"driver\":\"raw\",\"read-only\":true,\"file\":{\"driver\":\"file\",\"filename\":\"$2\",\"read-only\":true}}}" \
+      "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"usb-storage\",\"bus\":\"xhci.0\",\"drive\":\"stick-$1\",\"id\":\"usb-$1\",\"removable\":true}}" >/dev/null
+}
+unplug_stick() {
+  qmp "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"usb-$1\"}}" >/dev/null
+}
+
+cp --sparse=always "$raw" "$work/disk.raw"
+start_vm "$work/disk.raw"
+wait_for_line "FULCRUM-READY version=$v1 slot=a"
+say "booted $v1 on slot A in $(( $(date +%s) - vm_started ))s"
+
+# 1. A good upgrade: slot B, boot-counted, confirmed by the health check.
+mark=$(serial_lines)
+plug_stick 2 "$(make_stick "$v2")"
+upgrade_started=$(date +%s)
+say "stick with $v2 plugged in"
+wait_for_line "FULCRUM-UPGRADE installed version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
+wait_for_line "FULCRUM-READY version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
+say "upgraded to $v2 on slot B: $(( $(date +%s) - upgrade_started ))s from plugging the stick to healthy"
+mark=$(serial_lines)
+unplug_stick 2
+# systemd-bless-boot confirms slot B right after the health check; the next upgrade needs that.
+sleep 20
+
+# 2. A broken upgrade: three failed tries on slot A, then back to slot B without anyone's help.
+plug_stick 3 "$(make_stick "$v3")"
+rollback_started=$(date +%s)
+say "stick with broken $v3 plugged in"
+wait_for_line "FULCRUM-UPGRADE installed version=$v3 slot=a" "$BOOT_TIMEOUT" "$mark"
+for try in 1 2 3; do
+  wait_for_line "FULCRUM-UNHEALTHY version=$v3 slot=a" "$BOOT_TIMEOUT" "$mark"
+  mark=$(( $(grep -a -n "FULCRUM-UNHEALTHY version=$v3" "$serial" | sed -n "${try}p" | cut -d: -f1) ))
+done
+wait_for_line "FULCRUM-ROLLBACK failed=$v3 running=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
+wait_for_line "FULCRUM-READY version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
+say "rolled back to $v2 on slot B $(( $(date +%s) - rollback_started ))s after plugging the broken stick"
+if tail -n +"$mark" "$serial" | grep -a -q "FULCRUM-UPGRADE installed version=$v3"; then
+  fail "the failed version was installed again after the rollback"
+fi
+say "PASS: upgrade A->B and automatic rollback from a broken release; total $(( $(date +%s) - test_started ))s"
