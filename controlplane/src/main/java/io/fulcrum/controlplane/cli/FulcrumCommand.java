@@ -26,7 +26,7 @@ import java.io.PrintWriter;
         "0:ok",
         "1:invalid input or configuration",
         "2:usage error (unknown command or option, missing argument)",
-        "3:not available in this build yet",
+        "3:not available here (upgrade off an appliance)",
         "4:cannot reach the daemon (fulcrum ctl)",
         "5:unauthorized: the daemon refused the token (fulcrum ctl)"},
     subcommands = {

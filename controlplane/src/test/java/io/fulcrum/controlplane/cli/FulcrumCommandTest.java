@@ -91,15 +91,22 @@ class FulcrumCommandTest
         assertTrue(run.err().startsWith("Missing required parameter: 'FILE'"), run.err());
     }
 
-    @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "image   | fulcrum image: building the appliance image is not available yet (issue #7: appliance image)",
-        "upgrade | fulcrum upgrade: A/B upgrades are not available yet (issue #7: appliance image)"})
-    void aCommandNotBuiltYetSaysWhichIssueBringsItAndExits3(final String command, final String message)
+    @Test
+    void upgradeOffAnApplianceSaysWhereUpgradesRunAndExits3()
     {
-        final Run run = fulcrum(command, "--config", "/etc/fulcrum/fulcrum.yaml", "extra");
+        final Run run = fulcrum("upgrade", "/tmp/fulcrum-9.rootfs.zst");
 
-        assertEquals(new Run(3, "", message + "\n"), run);
+        assertEquals(new Run(3, "", "fulcrum upgrade: this is not a Fulcrum appliance (/usr/sbin/fulcrum-upgrade is "
+            + "missing): upgrades run on a machine flashed with the image (see docs/operations.md)\n"), run);
+    }
+
+    @Test
+    void imageWithAnUnknownActionIsAUsageError()
+    {
+        final Run run = fulcrum("image", "flash");
+
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("unknown action 'flash' (expected: build)"), run.err());
     }
 
     @Test
@@ -156,7 +163,7 @@ class FulcrumCommandTest
               0   ok
               1   invalid input or configuration
               2   usage error (unknown command or option, missing argument)
-              3   not available in this build yet
+              3   not available here (upgrade off an appliance)
             """), run.out());
     }
 
