@@ -28,7 +28,6 @@ public final class ForwardingAgent implements Agent
     private final ForwardingTablePublisher tables;
     private final EpochClock clock;
     private final WorkerCounters counters;
-    private long tableVersion = -1;
 
     public ForwardingAgent(final int workerId, final Port port, final int batchSize, final Forwarder forwarder,
         final ForwardingTablePublisher tables, final EpochClock clock, final WorkerCounters counters)
@@ -51,7 +50,6 @@ public final class ForwardingAgent implements Agent
         if (received > 0)
         {
             final ForwardingTable table = tables.current(); // one table for the whole batch
-            tableVersion = table.version();
             forwarder.process(batch, table, clock.time());
             port.complete(batch);
             work += received;
@@ -78,12 +76,6 @@ public final class ForwardingAgent implements Agent
     public String roleName()
     {
         return "fulcrum-worker-" + workerId + "-" + port.name();
-    }
-
-    /** Version of the forwarding table the last batch used: lets the control plane see a reload has been taken up. */
-    public long tableVersion()
-    {
-        return tableVersion;
     }
 
     public Forwarder forwarder()

@@ -2,7 +2,6 @@ package io.fulcrum.dataplane.port;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * A port over plain memory, for replay and tests: frames are injected by the owner, and what the forwarding core
@@ -181,12 +180,6 @@ public final class InMemoryPort implements Port
     public long droppedCount()
     {
         return droppedCount;
-    }
-
-    /** Reads one byte of port memory: for tests that look at a frame in place. */
-    public byte byteAt(final long offset)
-    {
-        return memory.get(ValueLayout.JAVA_BYTE, offset);
     }
 
     @Override
