@@ -15,12 +15,7 @@ import static io.fulcrum.dataplane.port.afxdp.BpfAssembler.R3;
 import static io.fulcrum.dataplane.port.afxdp.BpfAssembler.R4;
 import static io.fulcrum.dataplane.port.afxdp.BpfAssembler.R5;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import io.fulcrum.dataplane.port.afxdp.BpfAssembler;
 import io.fulcrum.dataplane.sys.Bpf;
@@ -51,14 +46,12 @@ final class SinkCounter implements AutoCloseable
     private final int map;
     private final int program;
     private final int link;
-    private final int cpus;
 
     private SinkCounter(final int map, final int program, final int link)
     {
         this.map = map;
         this.program = program;
         this.link = link;
-        this.cpus = possibleCpus();
     }
 
     /** Loads the program and attaches it (native veth XDP) to {@code ifName} in namespace {@code netns}. */
@@ -113,40 +106,7 @@ final class SinkCounter implements AutoCloseable
     /** Frames counted since the program was loaded, summed over the CPUs. */
     long count()
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            // a per-CPU map's value, read from user space, is one 8-byte slot per possible CPU
-            final MemorySegment values = arena.allocate(8L * cpus, 8);
-            if (!Bpf.mapLookupElem(map, arena.allocateFrom(ValueLayout.JAVA_INT, 0), values))
-            {
-                return 0;
-            }
-            long sum = 0;
-            for (int cpu = 0; cpu < cpus; cpu++)
-            {
-                sum += values.getAtIndex(ValueLayout.JAVA_LONG, cpu);
-            }
-            return sum;
-        }
-    }
-
-    /** The number of possible CPUs, as the kernel sizes per-CPU map values. */
-    private static int possibleCpus()
-    {
-        try
-        {
-            int highest = 0;
-            for (final String range : Files.readString(Path.of("/sys/devices/system/cpu/possible")).strip().split(","))
-            {
-                final int dash = range.indexOf('-');
-                highest = Math.max(highest, Integer.parseInt(dash < 0 ? range : range.substring(dash + 1)));
-            }
-            return highest + 1;
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalStateException("cannot read the possible CPUs: " + e.getMessage(), e);
-        }
+        return Bpf.perCpuSum(map, 0);
     }
 
     /** Detaches (closes the link) and frees the program and its map. */

@@ -349,17 +349,8 @@ public final class ConfigLoader
     private boolean optionalBoolean(final YamlMap map, final String key, final boolean fallback)
     {
         final Node node = map.optional(key);
-        if (node == null)
-        {
-            return fallback;
-        }
-        if (node instanceof final org.snakeyaml.engine.v2.nodes.ScalarNode scalar
-            && org.snakeyaml.engine.v2.nodes.Tag.BOOL.equals(scalar.getTag()))
-        {
-            return Boolean.parseBoolean(scalar.getValue().toLowerCase(Locale.ROOT));
-        }
-        problems.at(node, map.field(key), "expected true or false, found " + YamlValues.describe(node));
-        return fallback;
+        final Boolean value = node == null ? null : values.bool(node, map.field(key));
+        return value == null ? fallback : value;
     }
 
     /** {@code api:} listen address, tokens (inline or in a file), optional TLS; null when it had problems. */

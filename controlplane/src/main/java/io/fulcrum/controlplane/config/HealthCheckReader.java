@@ -209,16 +209,7 @@ final class HealthCheckReader
     private Boolean bool(final YamlMap map, final String key)
     {
         final Node node = map.optional(key);
-        if (node == null)
-        {
-            return null;
-        }
-        if (node instanceof final ScalarNode scalar && Tag.BOOL.equals(scalar.getTag()))
-        {
-            return Boolean.parseBoolean(scalar.getValue().toLowerCase(Locale.ROOT));
-        }
-        problems.at(node, map.field(key), "expected true or false, found " + YamlValues.describe(node));
-        return null;
+        return node == null ? null : values.bool(node, map.field(key));
     }
 
     /**

@@ -114,6 +114,17 @@ final class YamlValues
         return fallback;
     }
 
+    /** true or false, unquoted; null (with a problem reported) for anything else. */
+    Boolean bool(final Node node, final String field)
+    {
+        if (node instanceof final ScalarNode scalar && Tag.BOOL.equals(scalar.getTag()))
+        {
+            return Boolean.parseBoolean(scalar.getValue().toLowerCase(java.util.Locale.ROOT));
+        }
+        problems.at(node, field, "expected true or false, found " + describe(node));
+        return null;
+    }
+
     /** Integers must be written as integers: a quoted "80" is refused, since quoting usually hides a typo elsewhere. */
     int integer(final Node node, final String field, final int min, final int max, final int fallback)
     {

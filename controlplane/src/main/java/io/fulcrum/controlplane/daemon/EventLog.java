@@ -5,6 +5,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * One line per event that matters (start, stop, reload, backend up or down, operator action, VRRP state), to standard
  * output for journald: human by default, one JSON object per line with {@code --log-format json}. Events carry a
@@ -16,6 +19,8 @@ public final class EventLog
     {
         HUMAN, JSON
     }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PrintWriter out;
     private final Format format;
@@ -50,54 +55,13 @@ public final class EventLog
 
     private static String json(final Map<String, Object> fields)
     {
-        final StringBuilder json = new StringBuilder("{");
-        for (final Map.Entry<String, Object> field : fields.entrySet())
+        try
         {
-            if (json.length() > 1)
-            {
-                json.append(',');
-            }
-            string(json, field.getKey());
-            json.append(':');
-            final Object value = field.getValue();
-            if (value instanceof Number || value instanceof Boolean)
-            {
-                json.append(value);
-            }
-            else
-            {
-                string(json, String.valueOf(value));
-            }
+            return JSON.writeValueAsString(fields);
         }
-        return json.append('}').toString();
-    }
-
-    private static void string(final StringBuilder json, final String text)
-    {
-        json.append('"');
-        for (int i = 0; i < text.length(); i++)
+        catch (final JsonProcessingException e)
         {
-            final char c = text.charAt(i);
-            switch (c)
-            {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                case '\n' -> json.append("\\n");
-                case '\r' -> json.append("\\r");
-                case '\t' -> json.append("\\t");
-                default ->
-                {
-                    if (c < 0x20)
-                    {
-                        json.append(String.format("\\u%04x", (int)c));
-                    }
-                    else
-                    {
-                        json.append(c);
-                    }
-                }
-            }
+            return "{\"event\":\"log-error\",\"message\":\"cannot write an event as JSON\"}"; // strings and numbers only
         }
-        json.append('"');
     }
 }

@@ -20,13 +20,9 @@ import static io.fulcrum.dataplane.port.afxdp.BpfAssembler.R6;
 import static io.fulcrum.dataplane.port.afxdp.BpfAssembler.R7;
 import static io.fulcrum.dataplane.port.afxdp.BpfAssembler.R8;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import io.fulcrum.dataplane.port.afxdp.BpfAssembler;
 import io.fulcrum.dataplane.sys.Bpf;
@@ -311,47 +307,7 @@ public final class XdpDecapProgram implements AutoCloseable
     /** Packets decapsulated since the program was loaded, summed over the CPUs' counters. */
     public long decapsulated()
     {
-        final int cpus = possibleCpus();
-        try (Arena arena = Arena.ofConfined())
-        {
-            // a per-CPU map's value, read from user space, is one 8-byte-aligned value per possible CPU
-            final MemorySegment values = arena.allocate(8L * cpus, 8);
-            if (!Bpf.mapLookupElem(counters, arena.allocateFrom(ValueLayout.JAVA_INT, 0), values))
-            {
-                return 0;
-            }
-            long sum = 0;
-            for (int cpu = 0; cpu < cpus; cpu++)
-            {
-                sum += values.getAtIndex(ValueLayout.JAVA_LONG, cpu);
-            }
-            return sum;
-        }
-    }
-
-    /** The number of possible CPUs, as the kernel sizes per-CPU map values: /sys/devices/system/cpu/possible. */
-    static int possibleCpus()
-    {
-        try
-        {
-            return highestCpu(Files.readString(Path.of("/sys/devices/system/cpu/possible"))) + 1;
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalStateException("cannot read the possible CPUs: " + e.getMessage(), e);
-        }
-    }
-
-    /** The highest CPU number in a kernel CPU list such as "0-3,8-11" (Documentation/admin-guide/cputopology). */
-    static int highestCpu(final String cpuList)
-    {
-        int highest = 0;
-        for (final String range : cpuList.strip().split(","))
-        {
-            final int dash = range.indexOf('-');
-            highest = Math.max(highest, Integer.parseInt(dash < 0 ? range : range.substring(dash + 1)));
-        }
-        return highest;
+        return Bpf.perCpuSum(counters, 0);
     }
 
     private int localMap(final InetAddress address)

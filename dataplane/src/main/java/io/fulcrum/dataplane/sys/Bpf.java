@@ -232,4 +232,53 @@ public final class Bpf
         }
         return rc;
     }
+
+    /**
+     * Sums the per-CPU long values a BPF_MAP_TYPE_PERCPU_ARRAY holds at {@code key}: read from user space, the value
+     * is one 8-byte slot per possible CPU. 0 when the key is absent.
+     */
+    public static long perCpuSum(final int mapFd, final int key)
+    {
+        final int cpus = possibleCpus();
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment values = arena.allocate(8L * cpus, 8);
+            if (!mapLookupElem(mapFd, arena.allocateFrom(ValueLayout.JAVA_INT, key), values))
+            {
+                return 0;
+            }
+            long sum = 0;
+            for (int cpu = 0; cpu < cpus; cpu++)
+            {
+                sum += values.getAtIndex(ValueLayout.JAVA_LONG, cpu);
+            }
+            return sum;
+        }
+    }
+
+    /** The number of possible CPUs, as the kernel sizes per-CPU map values: /sys/devices/system/cpu/possible. */
+    public static int possibleCpus()
+    {
+        try
+        {
+            return highestCpu(java.nio.file.Files.readString(
+                java.nio.file.Path.of("/sys/devices/system/cpu/possible"))) + 1;
+        }
+        catch (final java.io.IOException e)
+        {
+            throw new IllegalStateException("cannot read the possible CPUs: " + e.getMessage(), e);
+        }
+    }
+
+    /** The highest CPU number in a kernel CPU list such as "0-3,8-11" (Documentation/admin-guide/cputopology). */
+    public static int highestCpu(final String cpuList)
+    {
+        int highest = 0;
+        for (final String range : cpuList.strip().split(","))
+        {
+            final int dash = range.indexOf('-');
+            highest = Math.max(highest, Integer.parseInt(dash < 0 ? range : range.substring(dash + 1)));
+        }
+        return highest;
+    }
 }

@@ -1,5 +1,7 @@
 package io.fulcrum.dataplane.decap;
 
+import io.fulcrum.dataplane.sys.Bpf;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -146,10 +148,10 @@ class XdpDecapProgramTest
     @Test
     void possibleCpusAreReadFromTheKernelCpuList()
     {
-        assertEquals(0, XdpDecapProgram.highestCpu("0\n"));
-        assertEquals(1, XdpDecapProgram.highestCpu("0-1\n"));
-        assertEquals(11, XdpDecapProgram.highestCpu("0-3,8-11"));
-        assertTrue(XdpDecapProgram.possibleCpus() >= Runtime.getRuntime().availableProcessors());
+        assertEquals(0, Bpf.highestCpu("0\n"));
+        assertEquals(1, Bpf.highestCpu("0-1\n"));
+        assertEquals(11, Bpf.highestCpu("0-3,8-11"));
+        assertTrue(Bpf.possibleCpus() >= Runtime.getRuntime().availableProcessors());
     }
 
     @Test
