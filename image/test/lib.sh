@@ -53,16 +53,19 @@ build_image() {
 
 # start_vm DISK: boots DISK (a copy: the test writes to it). A plain CPU model on purpose: with -cpu max, TCG
 # advertises AVX2 and more, which the guest's JVM then uses under emulation; boot to healthy took 83-119 s with
-# it and 65-75 s with Nehalem (docs/benchmarks.md).
+# it and 65-75 s with Nehalem (docs/benchmarks.md). RDRAND and a virtio RNG fed from the host seed the guest's
+# random pool at once, as a real server's CPU does: without them udev's getrandom() spun on jitter entropy under
+# emulation until the kernel reported RCU stalls and the boot never finished (a CI run on a loaded machine).
 start_vm() {
   local disk="$1"
   cp "$OVMF_VARS" "$work/vars.fd"
-  qemu-system-x86_64 -machine q35 -accel tcg -cpu Nehalem -smp 2 -m 1536 \
+  qemu-system-x86_64 -machine q35 -accel tcg -cpu Nehalem,+rdrand -smp 2 -m 1536 \
     -drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE" \
     -drive if=pflash,format=raw,unit=1,file="$work/vars.fd" \
     -drive file="$disk",format=raw,if=none,id=disk0,cache=unsafe -device virtio-blk-pci,drive=disk0,bootindex=1 \
     -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:"$MGMT_HOST_PORT"-:"$MGMT_GUEST_PORT" \
     -nic user,model=virtio-net-pci,restrict=on \
+    -object rng-random,id=rng0,filename=/dev/urandom -device virtio-rng-pci,rng=rng0 \
     -device qemu-xhci,id=xhci \
     -display none -monitor none -serial file:"$serial" \
     -qmp unix:"$qmp_socket",server=on,wait=off &
