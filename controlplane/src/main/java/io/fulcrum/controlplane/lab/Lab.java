@@ -1030,6 +1030,11 @@ public final class Lab
             final Instant deadline = Instant.now().plus(BALANCER_START_LIMIT);
             while (count(logText(balancer), "fulcrum run: reloaded") == reloadsBefore)
             {
+                if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                {
+                    throw new LabException("fulcrum run on " + balancer.name() + " exited on SIGHUP: "
+                        + tail(logText(balancer)));
+                }
                 if (Instant.now().isAfter(deadline))
                 {
                     throw new LabException("fulcrum run on " + balancer.name() + " did not reload: "

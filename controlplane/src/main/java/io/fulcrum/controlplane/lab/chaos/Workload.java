@@ -274,6 +274,10 @@ public final class Workload
 
     private void answered(final long at)
     {
+        if (lastAnswerNanos == 0)
+        {
+            return; // still opening: the outage is measured from the first request of the run
+        }
         final long gap = at - lastAnswerNanos;
         if (gap > longestGapNanos)
         {
