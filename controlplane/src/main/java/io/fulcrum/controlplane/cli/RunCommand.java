@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
@@ -47,6 +49,27 @@ public final class RunCommand implements Callable<Integer>
             err.println(missing);
             return ExitCodes.INVALID_INPUT;
         }
+        // SIGHUP: reload the file; a file that fails validation is reported and the running configuration stays.
+        // Handled from before the start: the JVM's own SIGHUP action is to exit, and a SIGHUP that arrives while
+        // the appliance starts (a config rewritten right after "forwarding") is kept and served once it runs.
+        final AtomicReference<Appliance> running = new AtomicReference<>();
+        final AtomicBoolean reloadPending = new AtomicBoolean();
+        Signal.handle(new Signal("HUP"), signal ->
+        {
+            final Appliance current = running.get();
+            if (current != null)
+            {
+                reload(current, err);
+                return;
+            }
+            reloadPending.set(true);
+            // The start may have finished meanwhile: whoever takes the flag reloads.
+            final Appliance started = running.get();
+            if (started != null && reloadPending.getAndSet(false))
+            {
+                reload(started, err);
+            }
+        });
         final Appliance appliance;
         try
         {
@@ -58,17 +81,11 @@ public final class RunCommand implements Callable<Integer>
             err.println("fulcrum run: cannot start: " + e.getMessage());
             return ExitCodes.INVALID_INPUT;
         }
-        // SIGHUP: reload the file; a file that fails validation is reported and the running configuration stays.
-        Signal.handle(new Signal("HUP"), signal ->
+        running.set(appliance);
+        if (reloadPending.getAndSet(false))
         {
-            final Views.ReloadResult result = appliance.reload();
-            if (!result.ok())
-            {
-                err.println("fulcrum run: reload " + result.summary() + ":");
-                result.problems().forEach(problem -> err.println("  " + problem));
-                err.flush();
-            }
-        });
+            reload(appliance, err);
+        }
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
@@ -77,5 +94,16 @@ public final class RunCommand implements Callable<Integer>
         }, "fulcrum-shutdown"));
         stopped.await();
         return ExitCodes.OK;
+    }
+
+    private static synchronized void reload(final Appliance appliance, final PrintWriter err)
+    {
+        final Views.ReloadResult result = appliance.reload();
+        if (!result.ok())
+        {
+            err.println("fulcrum run: reload " + result.summary() + ":");
+            result.problems().forEach(problem -> err.println("  " + problem));
+            err.flush();
+        }
     }
 }

@@ -837,6 +837,15 @@ public final class Lab
     /** True: keepalived moves the VIPs and Fulcrum only forwards (to compare the two). */
     private boolean keepalived;
 
+    /** Applied to every config the lab writes for the pair (the fault suite strips the sync section with it). */
+    private java.util.function.UnaryOperator<String> configEditor = java.util.function.UnaryOperator.identity();
+
+    /** Sets what the lab does to each balancer config it writes from now on (identity: nothing). */
+    public void configEditor(final java.util.function.UnaryOperator<String> editor)
+    {
+        configEditor = editor;
+    }
+
     /** Sets the pair's advert interval for the next {@link #startBalancer}; and whether keepalived runs VRRP. */
     public void vrrp(final Duration interval, final boolean useKeepalived)
     {
@@ -862,7 +871,7 @@ public final class Lab
         try
         {
             Files.createDirectories(stateDirectory);
-            Files.writeString(file, balancerConfig(balancer, packetIo, left), StandardCharsets.UTF_8);
+            Files.writeString(file, configEditor.apply(balancerConfig(balancer, packetIo, left)), StandardCharsets.UTF_8);
         }
         catch (final IOException e)
         {
@@ -940,14 +949,8 @@ public final class Lab
             "dev", lb1.lanInterface());
         for (final LabNode balancer : balancers())
         {
-            final Path config = writeBalancerConfig(balancer, packetIo, Set.of());
             final int logStart = logText(balancer).length(); // the log is appended to: earlier runs' lines are in it
-            final long pid = startProcess(balancer, javaCommand(List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
-                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow"),
-                "io.fulcrum.controlplane.cli.FulcrumCommand", List.of("run", "--config", config.toString())));
-            awaitLog(balancer, logStart, pid, "fulcrum run: forwarding", BALANCER_START_LIMIT,
-                "fulcrum run on " + balancer.name());
+            final long pid = launchBalancer(balancer, writeBalancerConfig(balancer, packetIo, Set.of()));
             if (keepalived)
             {
                 startKeepalived(balancer);
@@ -965,6 +968,45 @@ public final class Lab
     public void startBalancer()
     {
         startBalancer("auto");
+    }
+
+    /** Starts {@code fulcrum run} on {@code balancer} with {@code config}; returns its pid once it forwards. */
+    private long launchBalancer(final LabNode balancer, final Path config)
+    {
+        final int logStart = logText(balancer).length();
+        final long pid = startProcess(balancer, javaCommand(List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
+            "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow"),
+            "io.fulcrum.controlplane.cli.FulcrumCommand", List.of("run", "--config", config.toString())));
+        awaitLog(balancer, logStart, pid, "fulcrum run: forwarding", BALANCER_START_LIMIT,
+            "fulcrum run on " + balancer.name());
+        return pid;
+    }
+
+    /**
+     * Starts {@code fulcrum run} again on one balancer of the pair whose process is gone (killed by a fault), on the
+     * config it last ran with, as a supervisor restarting a crashed daemon would: nothing is cleaned up first (a VIP
+     * the dead process left on its port stays). Returns the new pid once it forwards; VRRP then decides the master.
+     */
+    public long restartBalancer(final String name)
+    {
+        final LabNode balancer = topology.node(name);
+        if (!balancers().contains(balancer))
+        {
+            throw new LabException("restartBalancer works on lb1 and lb2, not on " + name);
+        }
+        if (liveProcesses().containsKey(balancer.name()))
+        {
+            throw new LabException("fulcrum run on " + name + " is still running");
+        }
+        final Path config = stateDirectory.resolve(balancer.name() + ".yaml");
+        if (!Files.exists(config))
+        {
+            throw new LabException("no config for " + name + ": start the pair with startBalancer first");
+        }
+        final long pid = launchBalancer(balancer, config);
+        out.println("restarted fulcrum run on " + balancer.name() + " (pid " + pid + ")");
+        return pid;
     }
 
     /**
@@ -988,6 +1030,11 @@ public final class Lab
             final Instant deadline = Instant.now().plus(BALANCER_START_LIMIT);
             while (count(logText(balancer), "fulcrum run: reloaded") == reloadsBefore)
             {
+                if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                {
+                    throw new LabException("fulcrum run on " + balancer.name() + " exited on SIGHUP: "
+                        + tail(logText(balancer)));
+                }
                 if (Instant.now().isAfter(deadline))
                 {
                     throw new LabException("fulcrum run on " + balancer.name() + " did not reload: "

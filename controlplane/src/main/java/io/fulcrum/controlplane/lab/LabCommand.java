@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
         "a client behind a router, a server LAN with two balancers (lb1 owns the VIPs) and three backends.",
         "Without a subcommand: bring the lab up, check it, and take it down again. Needs root."},
     subcommands = {LabCommand.Up.class, LabCommand.Status.class, LabCommand.Traffic.class, LabCommand.Kill.class,
-        LabCommand.Revive.class, LabCommand.Down.class, LabCommand.Config.class, LabCommand.Backend.class})
+        LabCommand.Revive.class, LabCommand.Down.class, LabCommand.Config.class, LabCommand.Backend.class,
+        LabCommand.Chaos.class})
 public final class LabCommand implements Callable<Integer>
 {
     private final DecapHook decapHook;
@@ -259,6 +260,40 @@ public final class LabCommand implements Callable<Integer>
                 System.out.print(parent.lab().balancerConfig());
                 return 0;
             });
+        }
+    }
+
+    @Command(name = "chaos", mixinStandardHelpOptions = true,
+        description = {"The fault suite: a lab of its own, a workload of long-lived and new connections, and faults",
+            "(master kill -9, link down, partition, graceful stop, restart, backend killed, lossy sync link).",
+            "Prints per scenario the outage, the connections lost and the requests failed; exit code 1 when a",
+            "scenario missed its goal. Takes the lab down at the end."})
+    static final class Chaos implements Callable<Integer>
+    {
+        @ParentCommand
+        LabCommand parent;
+
+        @Option(names = "--scenarios", defaultValue = "all", paramLabel = "LIST",
+            description = "Scenarios to run, e.g. 1,3,6 (default: ${DEFAULT-VALUE}).")
+        String scenarios;
+
+        @Option(names = "--no-sync", description = "Run the pair without connection-state sync (its sync: section removed).")
+        boolean noSync;
+
+        @Option(names = "--connections", defaultValue = "200",
+            description = "Long-lived connections, each asking every 100 ms (default: ${DEFAULT-VALUE}).")
+        int connections;
+
+        @Option(names = "--new-per-second", defaultValue = "20",
+            description = "New connections a second during each scenario (default: ${DEFAULT-VALUE}).")
+        int newPerSecond;
+
+        @Override
+        public Integer call()
+        {
+            return guarded(() -> new io.fulcrum.controlplane.lab.chaos.ChaosRun(parent.lab(), System.out,
+                parent.packetIo, !noSync, connections, newPerSecond)
+                .run(io.fulcrum.controlplane.lab.chaos.Scenario.parse(scenarios)));
         }
     }
 
