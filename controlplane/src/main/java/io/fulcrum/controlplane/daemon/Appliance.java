@@ -220,6 +220,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         final List<Service> services = BackendMacs.resolve(states.services(running, backendIds),
             running.dataplane().interfaces().getFirst(), macs, log);
         dataplane.publish(services);
+        interfaces.forEach(ports -> ports.follow(services)); // after: a newly steered VIP finds its service
         published = services;
     }
 

@@ -1,7 +1,10 @@
 package io.fulcrum.controlplane.daemon;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import io.fulcrum.controlplane.config.PacketIo;
 import io.fulcrum.dataplane.balance.Service;
@@ -26,6 +29,8 @@ final class InterfacePorts implements AutoCloseable
     private final List<Port> ports;
     private final XdpProgram program;
     private final KernelVipFilter filter;
+    private Set<InetAddress> steered = Set.of();
+    private List<Service> filtered = List.of();
 
     private InterfacePorts(final String interfaceName, final String mode, final List<Port> ports,
         final XdpProgram program, final KernelVipFilter filter)
@@ -63,22 +68,31 @@ final class InterfacePorts implements AutoCloseable
     {
         final XdpProgram program = XdpProgram.attach(interfaceName, XdpProgram.MODE_AUTO);
         final List<Port> ports = new ArrayList<>();
+        KernelVipFilter filter = null;
         try
         {
             for (final Service service : services)
             {
                 program.addVip(service.vip());
             }
+            filter = KernelVipFilter.install(services);
             for (int queue = 0; queue < workers; queue++)
             {
                 ports.add(AfXdpPort.open(AfXdpSettings.defaults(interfaceName).withQueueId(queue).withProgram(program)));
             }
-            return new InterfacePorts(interfaceName, "af_xdp", ports, program, null);
+            final InterfacePorts opened = new InterfacePorts(interfaceName, "af_xdp", ports, program, filter);
+            opened.steered = vips(services);
+            opened.filtered = services;
+            return opened;
         }
         catch (final RuntimeException e)
         {
             ports.forEach(Port::close);
             program.close();
+            if (filter != null)
+            {
+                filter.close();
+            }
             throw e;
         }
     }
@@ -99,7 +113,9 @@ final class InterfacePorts implements AutoCloseable
                 }
                 ports.add(AfPacketPort.open(settings));
             }
-            return new InterfacePorts(interfaceName, "af_packet", ports, null, filter);
+            final InterfacePorts opened = new InterfacePorts(interfaceName, "af_packet", ports, null, filter);
+            opened.filtered = services;
+            return opened;
         }
         catch (final RuntimeException e)
         {
@@ -107,6 +123,64 @@ final class InterfacePorts implements AutoCloseable
             filter.close();
             throw e;
         }
+    }
+
+    /**
+     * Follows a newly published service list: the XDP program steers the VIPs of services added by a reload (and
+     * stops steering removed ones), and the kernel filter covers exactly the services. Cheap when nothing changed,
+     * since it runs on every publish (health changes publish too).
+     */
+    void follow(final List<Service> services)
+    {
+        if (program != null)
+        {
+            final Set<InetAddress> wanted = vips(services);
+            for (final InetAddress vip : wanted)
+            {
+                if (!steered.contains(vip))
+                {
+                    program.addVip(vip);
+                }
+            }
+            for (final InetAddress vip : steered)
+            {
+                if (!wanted.contains(vip))
+                {
+                    program.removeVip(vip);
+                }
+            }
+            steered = wanted;
+        }
+        if (!sameServiceKeys(filtered, services))
+        {
+            filter.update(services);
+            filtered = services;
+        }
+    }
+
+    private static Set<InetAddress> vips(final List<Service> services)
+    {
+        final Set<InetAddress> vips = new HashSet<>();
+        services.forEach(service -> vips.add(service.vip()));
+        return vips;
+    }
+
+    private static boolean sameServiceKeys(final List<Service> a, final List<Service> b)
+    {
+        if (a.size() != b.size())
+        {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++)
+        {
+            final Service x = a.get(i);
+            final Service y = b.get(i);
+            if (!x.vip().equals(y.vip()) || x.port() != y.port() || x.protocol() != y.protocol())
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     List<Port> ports()
@@ -124,7 +198,7 @@ final class InterfacePorts implements AutoCloseable
         return interfaceName;
     }
 
-    /** Releases the XDP program or the nftables table; the ports themselves are closed by the data plane. */
+    /** Releases the XDP program and the nftables table; the ports themselves are closed by the data plane. */
     @Override
     public void close()
     {
@@ -132,9 +206,6 @@ final class InterfacePorts implements AutoCloseable
         {
             program.close();
         }
-        if (filter != null)
-        {
-            filter.close();
-        }
+        filter.close();
     }
 }

@@ -9,10 +9,13 @@ import io.fulcrum.controlplane.config.IpLiterals;
 import io.fulcrum.dataplane.balance.Service;
 
 /**
- * With AF_PACKET the kernel receives a copy of every frame: it would answer TCP to a VIP it owns with a reset before
- * the backend could reply. An nftables table ({@code inet fulcrum}) drops service traffic in prerouting, after
- * AF_PACKET's tap has seen it (taps run before netfilter). AF_XDP needs none: the XDP program steers VIP traffic away
- * from the kernel. The table is replaced whole on every start and removed on close.
+ * Keeps the kernel from answering service traffic for a VIP it owns: it would reset every TCP flow it does not know.
+ * An nftables table ({@code inet fulcrum}) drops service traffic in prerouting. With AF_PACKET the kernel receives a
+ * copy of every frame, and the table drops it after AF_PACKET's tap has seen it (taps run before netfilter). With
+ * AF_XDP the XDP program steers the traffic away from the kernel while the daemon runs, but its link dies with the
+ * process: after a kill -9 the VIP stays on the interface until the peer takes over, and without this table the
+ * kernel would reset the very flows the peer is about to carry on (connection sync, restart with the persistent
+ * table). Kernel state, so it outlives a crash; replaced whole on every start and reload, removed on a clean stop.
  */
 final class KernelVipFilter implements AutoCloseable
 {
@@ -27,7 +30,14 @@ final class KernelVipFilter implements AutoCloseable
 
     static KernelVipFilter install(final List<Service> services)
     {
-        final String nft = findNft();
+        final KernelVipFilter filter = new KernelVipFilter(findNft());
+        filter.update(services);
+        return filter;
+    }
+
+    /** Replaces the table's rules with one per service, atomically (one nft transaction). */
+    void update(final List<Service> services)
+    {
         final StringBuilder rules = new StringBuilder();
         rules.append("table inet ").append(TABLE).append(" {}\n");
         rules.append("delete table inet ").append(TABLE).append("\n");
@@ -42,7 +52,6 @@ final class KernelVipFilter implements AutoCloseable
         }
         rules.append("  }\n}\n");
         run(nft, rules.toString(), "-f", "-");
-        return new KernelVipFilter(nft);
     }
 
     @Override
@@ -60,8 +69,8 @@ final class KernelVipFilter implements AutoCloseable
                 return candidate;
             }
         }
-        throw new IllegalStateException("packet-io af_packet needs nftables so that the kernel does not answer VIP "
-            + "traffic itself: install it (apt-get install nftables) or use packet-io af_xdp");
+        throw new IllegalStateException("the data plane needs nftables so that the kernel does not answer VIP "
+            + "traffic itself: install it (apt-get install nftables)");
     }
 
     private static void run(final String nft, final String input, final String... args)
