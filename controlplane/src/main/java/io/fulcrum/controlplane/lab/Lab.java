@@ -1049,9 +1049,9 @@ public final class Lab
         {
             return Files.readString(Path.of("/proc/" + pid + "/status")).lines()
                 .filter(line -> line.startsWith("State") || line.startsWith("Name")).toList() + " stack " +
-                Commands.run(Duration.ofSeconds(5), List.of("sh", "-c", "for t in /proc/" + pid + "/task/*; do cat $t/stat " +
-                "| cut -d' ' -f2-3; cat $t/stack; done 2>&1 | grep -v '^ *$' | sort | uniq -c | sort -rn | head -40"))
-                .stdout();
+                Commands.run(Duration.ofSeconds(5), List.of("sh", "-c", "for t in /proc/" + pid + "/task/*; do " +
+                "cat $t/stat | cut -d' ' -f2-3; cat $t/stack; done 2>&1 | grep -v '^ *$' | sort | uniq -c | " +
+                "sort -rn | head -40")).stdout();
         }
         catch (final IOException e)
         {

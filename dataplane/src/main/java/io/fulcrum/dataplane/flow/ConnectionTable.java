@@ -159,7 +159,8 @@ public final class ConnectionTable implements AutoCloseable
         this.memory = memory;
         if (given == null)
         {
-            this.slots = ((Arena)memory).allocate((long)this.capacity * SLOT_SIZE, SLOT_SIZE); // zeroed: every slot EMPTY
+            // zeroed: every slot EMPTY
+            this.slots = ((Arena)memory).allocate((long)this.capacity * SLOT_SIZE, SLOT_SIZE);
         }
         else
         {
