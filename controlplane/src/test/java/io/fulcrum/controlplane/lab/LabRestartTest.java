@@ -70,9 +70,12 @@ final class LabRestartTest
             final CompletableFuture<UdpProbe.Result> probe = probe(Duration.ofSeconds(10));
             Thread.sleep(500);
             lab.crashBalancer("lb1");
+            final long restart = System.nanoTime();
             lab.restartBalancer("lb1");
+            final long startMillis = (System.nanoTime() - restart) / 1_000_000;
             final UdpProbe.Result gap = probe.get();
-            System.out.println("forwarding gap of a kill -9 and restart of fulcrum run: " + gap.describe());
+            System.out.println("forwarding gap of a kill -9 and restart of fulcrum run: " + gap.describe() +
+                " (the new process logged 'forwarding' and VRRP master " + startMillis + " ms after it was started)");
             assertTrue(log().contains("flow(s) restored from " + lab.connectionTable("lb1") + ".0"), log());
             assertTrue(log().contains("backend id(s) restored from"), log());
 
@@ -108,7 +111,7 @@ final class LabRestartTest
             assertNotEquals(List.of(), broken, "without the table, flows that hash to be1 now lose their backend");
             assertTrue(broken.size() < after.size(), "flows that still hash to their backend survive: " + broken);
             System.out.println("without the connection table: " + broken.size() + " of " + after.size() +
-                " connections broken by the restart");
+                " connections broken by the restart, e.g. " + broken.getFirst());
         }
     }
 
