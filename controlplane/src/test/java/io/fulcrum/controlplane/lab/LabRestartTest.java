@@ -115,6 +115,27 @@ final class LabRestartTest
         }
     }
 
+    @Test
+    @Order(3)
+    void aCleanStopLeavesTheTableValidForTheNextStart() throws Exception
+    {
+        try (PersistentClients clients = open())
+        {
+            final List<String> before = clients.ask();
+            final long uncleanBefore = count(log(), "did not stop");
+            lab.stopBalancer(); // SIGTERM: the daemon closes its tables and gives its VIPs up
+            lab.restartBalancer("lb1");
+            assertEquals(before, clients.ask(), "connections continue after a graceful restart too");
+            assertEquals(uncleanBefore, count(log(), "did not stop"), "a SIGTERM leaves the table marked closed");
+            assertTrue(log().lines().anyMatch(line -> line.contains("flow(s) restored from")), log());
+        }
+    }
+
+    private static long count(final String text, final String phrase)
+    {
+        return text.lines().filter(line -> line.contains(phrase)).count();
+    }
+
     private PersistentClients open() throws Exception
     {
         return PersistentClients.open(lab.topology().client().namespace(), InetAddress.getByName(LabTopology.VIP4),

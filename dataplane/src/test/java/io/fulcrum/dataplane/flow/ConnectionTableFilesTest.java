@@ -62,6 +62,7 @@ class ConnectionTableFilesTest
         assertAllFound(reopened, 0);
         assertTrue(log.stream().anyMatch(line -> line.contains("worker 0: " + FLOWS + " flow(s) restored from")),
             log.toString());
+        assertTrue(log.stream().noneMatch(line -> line.contains("did not stop")), "closed cleanly: " + log);
     }
 
     @Test
