@@ -209,6 +209,7 @@ public final class ConnectionTableFiles implements AutoCloseable
             if (old != null)
             {
                 previous.put(leftover.getKey(), old);
+                delete(leftover.getValue()); // no worker of this run owns it; its entries are copied below
             }
         }
         found.clear();

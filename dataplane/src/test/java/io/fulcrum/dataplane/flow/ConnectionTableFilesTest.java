@@ -200,6 +200,27 @@ class ConnectionTableFilesTest
     }
 
     @Test
+    void fewerWorkersTakeOverTheTablesOfTheWorkersThatAreGone()
+    {
+        final ConnectionTableFiles first = files(4096);
+        final ConnectionTable zero = first.table(0);
+        final ConnectionTable one = first.table(1);
+        fill(zero, 0);
+        fill(one, 1);
+        zero.close();
+        one.close();
+        first.close();
+
+        final ConnectionTableFiles second = files(4096);
+        final ConnectionTable only = track(second.table(0));
+        second.restore(List.of(only));
+        assertAllFound(only, 0);
+        assertAllFound(only, 1);
+        assertTrue(log.stream().anyMatch(line -> line.contains("workers changed from 2 to 1")), log.toString());
+        assertTrue(Files.notExists(tableFile(1)), "the gone worker's file is not re-homed again at the next start");
+    }
+
+    @Test
     void secondDataPlaneOnTheSameTablesIsRefused()
     {
         files(1024);
