@@ -1,6 +1,7 @@
 package io.fulcrum.benchmarks;
 
 import io.fulcrum.dataplane.flow.ConnectionTable;
+import io.fulcrum.dataplane.flow.ConnectionTableFile;
 import io.fulcrum.dataplane.flow.FlowKey;
 import io.fulcrum.dataplane.flow.Timeouts;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -19,7 +20,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
@@ -31,6 +35,9 @@ import java.util.concurrent.TimeUnit;
  * {@link Long2LongHashMap} keyed by the 64-bit flow hash alone (a lower bound: no full-key compare). Each operation
  * fills the key from the flow's fields, hashes it and looks it up. With 10 000 flows the tables stay in cache; with
  * 1 000 000 each lookup is a cache miss (and usually a TLB miss), which is what a busy balancer sees.
+ *
+ * <p>{@code memory}: where Fulcrum's table lives, anonymous memory (replay, tests) or a file mapped from /dev/shm (what
+ * {@code fulcrum run} uses so that flows survive a restart); only {@link #connectionTable} reads it.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -66,6 +73,11 @@ public class ConnectionTableBenchmark
     @Param({"10000", "1000000"})
     public int flows;
 
+    @Param({"anonymous", "mapped"})
+    public String memory;
+
+    private Path mappedDirectory;
+
     private long[] srcLo;
     private int[] srcPort;
     private int[] order;
@@ -94,7 +106,23 @@ public class ConnectionTableBenchmark
             order[i] = random.nextInt(flows);
         }
 
-        connectionTable = new ConnectionTable(flows * 2, Timeouts.DEFAULTS);
+        if ("mapped".equals(memory))
+        {
+            try
+            {
+                mappedDirectory = Files.createTempDirectory(Path.of("/dev/shm"), "fulcrum-bench-");
+            }
+            catch (final IOException e)
+            {
+                throw new IllegalStateException(e);
+            }
+            connectionTable = ConnectionTableFile.create(mappedDirectory.resolve("connections.0"), 0,
+                ConnectionTable.slotsFor(flows * 2), Timeouts.DEFAULTS);
+        }
+        else
+        {
+            connectionTable = new ConnectionTable(flows * 2, Timeouts.DEFAULTS);
+        }
         chronicleMap = ChronicleMap.of(byte[].class, Integer.class)
             .name("flows")
             .constantKeySizeBySample(new byte[KEY_BYTES])
@@ -124,6 +152,18 @@ public class ConnectionTableBenchmark
     {
         connectionTable.close();
         chronicleMap.close();
+        if (mappedDirectory != null)
+        {
+            try
+            {
+                Files.deleteIfExists(mappedDirectory.resolve("connections.0"));
+                Files.deleteIfExists(mappedDirectory);
+            }
+            catch (final IOException e)
+            {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     @Benchmark

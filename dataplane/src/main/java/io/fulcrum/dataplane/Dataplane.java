@@ -16,6 +16,7 @@ import io.fulcrum.dataplane.balance.ForwardingTable;
 import io.fulcrum.dataplane.balance.ForwardingTablePublisher;
 import io.fulcrum.dataplane.balance.Service;
 import io.fulcrum.dataplane.flow.ConnectionTable;
+import io.fulcrum.dataplane.flow.ConnectionTableFiles;
 import io.fulcrum.dataplane.forward.Forwarder;
 import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.stats.CountersFile;
@@ -38,10 +39,20 @@ public final class Dataplane implements AutoCloseable
     private final List<ConnectionTable> connectionTables = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final ErrorHandler errorHandler;
+    /** Where the connection tables live when they outlive the process; null for anonymous memory. */
+    private final ConnectionTableFiles tableFiles;
 
     public Dataplane(final DataplaneSettings settings, final CountersFile countersFile, final EpochClock clock,
         final ErrorHandler errorHandler)
     {
+        this(settings, countersFile, clock, errorHandler, null);
+    }
+
+    /** A data plane whose connection tables are {@code tableFiles}' (it closes them, and their lock, at the end). */
+    public Dataplane(final DataplaneSettings settings, final CountersFile countersFile, final EpochClock clock,
+        final ErrorHandler errorHandler, final ConnectionTableFiles tableFiles)
+    {
+        this.tableFiles = tableFiles;
         this.settings = settings;
         this.clock = clock;
         this.counters = new CountersRegistry(countersFile);
@@ -53,7 +64,8 @@ public final class Dataplane implements AutoCloseable
     {
         final int workerId = workers.size();
         final WorkerCounters workerCounters = counters.newWorker();
-        final ConnectionTable connections = new ConnectionTable(settings.connectionCapacity(), settings.timeouts());
+        final ConnectionTable connections = tableFiles == null ?
+            new ConnectionTable(settings.connectionCapacity(), settings.timeouts()) : tableFiles.table(workerId);
         final int mtu = Math.min(settings.mtu(), port.mtu());
         final Forwarder forwarder =
             new Forwarder(settings.encapsulation(), connections, workerCounters, mtu, port.macAddress(),
@@ -74,9 +86,16 @@ public final class Dataplane implements AutoCloseable
         return tables.publish(services);
     }
 
-    /** Starts one thread per worker with the configured idle strategy, pinned where cores are configured. */
+    /**
+     * Starts one thread per worker with the configured idle strategy, pinned where cores are configured; first, with
+     * persistent tables, re-homes the earlier run's flows that could not be taken back as they were.
+     */
     public void start()
     {
+        if (tableFiles != null)
+        {
+            tableFiles.restore(connectionTables);
+        }
         for (int i = 0; i < workers.size(); i++)
         {
             Agent agent = workers.get(i);
@@ -119,5 +138,6 @@ public final class Dataplane implements AutoCloseable
         CloseHelper.closeAll(connectionTables);
         ports.clear();
         connectionTables.clear();
+        CloseHelper.close(tableFiles); // the lock goes last, after every table is marked closed
     }
 }

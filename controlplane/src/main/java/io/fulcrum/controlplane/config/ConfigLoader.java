@@ -49,7 +49,8 @@ public final class ConfigLoader
     static final List<String> TLS = List.of("certificate", "key");
     static final List<String> DATAPLANE = List.of("interfaces", "packet-io", "workers", "cores", "idle", "batch-size",
         "mtu", "connection-table", "encapsulation", "counters-file");
-    static final List<String> CONNECTION_TABLE = List.of("capacity", "tcp-timeout", "tcp-closing-timeout", "udp-timeout");
+    static final List<String> CONNECTION_TABLE = List.of("capacity", "tcp-timeout", "tcp-closing-timeout", "udp-timeout",
+        "file", "persistent");
     static final List<String> ENCAPSULATION = List.of("ipv4-source", "ipv6-source", "gue-port");
     static final List<String> SERVICE = List.of("name", "vip", "port", "protocol", "forwarding", "scheduler",
         "maglev-table-size", "pool");
@@ -557,11 +558,32 @@ public final class ConfigLoader
         {
             return defaults;
         }
-        return new ConnectionTableConfig(
-            optionalInteger(map, "capacity", 1, ConnectionTableConfig.MAX_CAPACITY, defaults.capacity()),
-            optionalDuration(map, "tcp-timeout", defaults.tcpTimeout()),
-            optionalDuration(map, "tcp-closing-timeout", defaults.tcpClosingTimeout()),
-            optionalDuration(map, "udp-timeout", defaults.udpTimeout()));
+        final int capacity = optionalInteger(map, "capacity", 1, ConnectionTableConfig.MAX_CAPACITY, defaults.capacity());
+        final Duration tcpTimeout = optionalDuration(map, "tcp-timeout", defaults.tcpTimeout());
+        final Duration tcpClosingTimeout = optionalDuration(map, "tcp-closing-timeout", defaults.tcpClosingTimeout());
+        final Duration udpTimeout = optionalDuration(map, "udp-timeout", defaults.udpTimeout());
+        final boolean persistent = optionalBoolean(map, "persistent", true);
+        Path file = ConnectionTableConfig.DEFAULT_FILE;
+        final Node fileNode = map.optional("file");
+        if (fileNode != null)
+        {
+            final String rule = "an absolute file path, like " + ConnectionTableConfig.DEFAULT_FILE;
+            final String text = values.text(fileNode, map.field("file"), rule, null);
+            if (text != null)
+            {
+                final Path path = Path.of(text);
+                if (!path.isAbsolute() || path.getFileName() == null || text.endsWith("/"))
+                {
+                    problems.at(fileNode, map.field("file"), "expected " + rule + ", found '" + text + "'");
+                }
+                else
+                {
+                    file = path;
+                }
+            }
+        }
+        return new ConnectionTableConfig(capacity, tcpTimeout, tcpClosingTimeout, udpTimeout,
+            persistent ? Optional.of(file) : Optional.empty());
     }
 
     private EncapsulationConfig encapsulation(final Node node)

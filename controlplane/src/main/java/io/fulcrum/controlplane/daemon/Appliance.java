@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.time.Clock;
 
+import org.agrona.CloseHelper;
 import org.agrona.concurrent.SystemEpochClock;
 
 import io.fulcrum.controlplane.FulcrumBuild;
@@ -41,6 +42,7 @@ import io.fulcrum.dataplane.Dataplane;
 import io.fulcrum.dataplane.DataplaneSettings;
 import io.fulcrum.dataplane.balance.Backend;
 import io.fulcrum.dataplane.balance.Service;
+import io.fulcrum.dataplane.flow.ConnectionTableFiles;
 import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CounterType;
@@ -107,14 +109,31 @@ public final class Appliance implements ApplianceControl, AutoCloseable
                 + "VIP traffic arrives on");
         }
         final DataplaneSettings settings = DataplaneModel.settings(config.dataplane());
-        final BackendIds backendIds = new BackendIds();
+        final ConnectionTableFiles tableFiles = config.dataplane().connectionTable().file()
+            .map(file -> ConnectionTableFiles.open(file, settings.connectionCapacity(), settings.timeouts(),
+                log::event))
+            .orElse(null);
+        final Dataplane dataplane;
+        final BackendIds backendIds;
         final BackendStates states = new BackendStates();
         final Map<Integer, Long> macs = new ConcurrentHashMap<>();
-        final List<Service> services = BackendMacs.resolve(states.services(config, backendIds),
-            config.dataplane().interfaces().getFirst(), macs, log);
-        final CountersFile counters = CountersFile.create(config.dataplane().countersFile(), 16_384);
-        final Dataplane dataplane = new Dataplane(settings, counters, SystemEpochClock.INSTANCE,
-            error -> log.event("worker-error", "worker error: " + error, "error", String.valueOf(error)));
+        final List<Service> services;
+        final CountersFile counters;
+        try
+        {
+            backendIds = tableFiles == null ? new BackendIds() : backendIds(tableFiles, log);
+            services = BackendMacs.resolve(states.services(config, backendIds),
+                config.dataplane().interfaces().getFirst(), macs, log);
+            counters = CountersFile.create(config.dataplane().countersFile(), 16_384);
+            dataplane = new Dataplane(settings, counters, SystemEpochClock.INSTANCE,
+                error -> log.event("worker-error", "worker error: " + error, "error", String.valueOf(error)),
+                tableFiles);
+        }
+        catch (final RuntimeException e)
+        {
+            CloseHelper.quietClose(tableFiles);
+            throw e;
+        }
         final List<InterfacePorts> opened = new ArrayList<>();
         try
         {
@@ -156,6 +175,44 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             dataplane.close();
             opened.forEach(InterfacePorts::close);
             throw e;
+        }
+    }
+
+    /**
+     * The backend ids the previous run's connection tables refer to; when they cannot be read, those tables cannot be
+     * trusted either (an id would name another backend) and are dropped.
+     */
+    private static BackendIds backendIds(final ConnectionTableFiles tableFiles, final EventLog log)
+    {
+        final Path file = tableFiles.backendIdsFile();
+        try
+        {
+            final BackendIds ids = BackendIds.load(file);
+            if (ids.restored())
+            {
+                log.event("backend-ids-restored", ids.size() + " backend id(s) restored from " + file);
+            }
+            else if (tableFiles.foundTables())
+            {
+                tableFiles.distrust("no backend id directory " + file + " beside them");
+            }
+            return ids;
+        }
+        catch (final IllegalArgumentException e)
+        {
+            final Path aside = file.resolveSibling(file.getFileName() + ".corrupt-" + System.currentTimeMillis());
+            try
+            {
+                Files.move(file, aside);
+            }
+            catch (final IOException moveFailed)
+            {
+                throw new IllegalStateException("cannot set aside " + file + ": " + moveFailed.getMessage(), e);
+            }
+            log.event("backend-ids-set-aside", "backend id directory set aside as " + aside + ", not trusted: " +
+                e.getMessage());
+            tableFiles.distrust("their backend id directory was unreadable");
+            return BackendIds.load(file);
         }
     }
 

@@ -941,6 +941,12 @@ public final class Lab
      */
     public void startBalancer(final String packetIo)
     {
+        startBalancer(packetIo, Set.of());
+    }
+
+    /** {@link #startBalancer(String)} with the named backends left out of the pools (a reload may add them later). */
+    public void startBalancer(final String packetIo, final Set<String> left)
+    {
         final LabNode lb1 = topology.primaryBalancer();
         // VRRP owns the VIPs from now on: the master adds them, announces them and removes them when it steps down.
         Commands.runIn(lb1.namespace(), Commands.DEFAULT_LIMIT, "ip", "address", "del", LabTopology.VIP4 + "/32",
@@ -949,8 +955,9 @@ public final class Lab
             "dev", lb1.lanInterface());
         for (final LabNode balancer : balancers())
         {
+            final Path config = writeBalancerConfig(balancer, packetIo, left);
             final int logStart = logText(balancer).length(); // the log is appended to: earlier runs' lines are in it
-            final long pid = launchBalancer(balancer, writeBalancerConfig(balancer, packetIo, Set.of()));
+            final long pid = runBalancer(balancer, config, logStart);
             if (keepalived)
             {
                 startKeepalived(balancer);
@@ -970,10 +977,9 @@ public final class Lab
         startBalancer("auto");
     }
 
-    /** Starts {@code fulcrum run} on {@code balancer} with {@code config}; returns its pid once it forwards. */
-    private long launchBalancer(final LabNode balancer, final Path config)
+    /** Starts {@code fulcrum run} on {@code config} in the balancer's namespace and waits until it forwards. */
+    private long runBalancer(final LabNode balancer, final Path config, final int logStart)
     {
-        final int logStart = logText(balancer).length();
         final long pid = startProcess(balancer, javaCommand(List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
             "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow"),
@@ -984,9 +990,38 @@ public final class Lab
     }
 
     /**
-     * Starts {@code fulcrum run} again on one balancer of the pair whose process is gone (killed by a fault), on the
-     * config it last ran with, as a supervisor restarting a crashed daemon would: nothing is cleaned up first (a VIP
-     * the dead process left on its port stays). Returns the new pid once it forwards; VRRP then decides the master.
+     * kill -9 of {@code fulcrum run} on a balancer, as a crash: nothing is cleaned up (the VIPs it held stay on its
+     * port, its connection table stays in its file). Waits until the process is gone.
+     */
+    public void crashBalancer(final String name)
+    {
+        final LabNode balancer = topology.node(name);
+        final Long pid = LabState.load(stateFile(), topology.prefix()).processes().get(balancer.name());
+        final Optional<ProcessHandle> handle = pid == null ? Optional.empty() : labProcess(balancer.name(), pid);
+        if (handle.isEmpty())
+        {
+            throw new LabException("fulcrum run on " + name + " is not running");
+        }
+        final long start = System.nanoTime();
+        handle.get().destroyForcibly();
+        // Polled: onExit() of a process that is not our child may report the exit seconds late.
+        final Instant deadline = Instant.now().plus(BALANCER_START_LIMIT);
+        while (!exited(pid))
+        {
+            if (Instant.now().isAfter(deadline))
+            {
+                throw new LabException("fulcrum run on " + name + " (pid " + pid + ") did not exit after SIGKILL: " +
+                    procStatus(pid));
+            }
+            pause(Duration.ofMillis(5));
+        }
+        out.println("killed fulcrum run on " + name + " (pid " + pid + ", SIGKILL; gone after " +
+            (System.nanoTime() - start) / 1_000_000 + " ms)");
+    }
+
+    /**
+     * Starts {@code fulcrum run} on a balancer again with the config the lab last wrote for it (after
+     * {@link #crashBalancer}, an upgrade...); waits until it forwards and, on lb1 with VRRP, is master again.
      */
     public long restartBalancer(final String name)
     {
@@ -1004,9 +1039,52 @@ public final class Lab
         {
             throw new LabException("no config for " + name + ": start the pair with startBalancer first");
         }
-        final long pid = launchBalancer(balancer, config);
-        out.println("restarted fulcrum run on " + balancer.name() + " (pid " + pid + ")");
+        final int logStart = logText(balancer).length();
+        final long pid = runBalancer(balancer, config, logStart);
+        if (balancer.equals(topology.primaryBalancer()) && !keepalived)
+        {
+            awaitLog(balancer, logStart, pid, "(VI_4) Entering MASTER STATE", BALANCER_START_LIMIT,
+                "VRRP on " + balancer.name());
+        }
+        out.println("restarted fulcrum run on " + name + " (pid " + pid + ")");
         return pid;
+    }
+
+    /** Gone, or a zombie: it no longer runs, whoever reaps it. */
+    private static boolean exited(final long pid)
+    {
+        try
+        {
+            final String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            final int afterName = stat.lastIndexOf(')');
+            return afterName < 0 || stat.charAt(afterName + 2) == 'Z' || stat.charAt(afterName + 2) == 'X';
+        }
+        catch (final IOException e)
+        {
+            return true;
+        }
+    }
+
+    private static String procStatus(final long pid)
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc/" + pid + "/status")).lines()
+                .filter(line -> line.startsWith("State") || line.startsWith("Name")).toList() + " stack " +
+                Commands.run(Duration.ofSeconds(5), List.of("sh", "-c", "for t in /proc/" + pid + "/task/*; do " +
+                "cat $t/stat | cut -d' ' -f2-3; cat $t/stack; done 2>&1 | grep -v '^ *$' | sort | uniq -c | " +
+                "sort -rn | head -40")).stdout();
+        }
+        catch (final IOException e)
+        {
+            return "(no /proc entry)";
+        }
+    }
+
+    /** Where a balancer's connection tables live ({@code PATH.0}, {@code PATH.backend-ids}...; see the config). */
+    public Path connectionTable(final String name)
+    {
+        return countersOf(topology.node(name)).resolveSibling(name + ".connections");
     }
 
     /**

@@ -63,7 +63,8 @@ public final class LabBalancerConfig
         yaml.append("  interfaces: [").append(balancer.lanInterface()).append("]\n");
         yaml.append("  packet-io: ").append(packetIo).append('\n');
         yaml.append("  workers: 1\n  idle: backoff\n  mtu: 1500\n");
-        yaml.append("  connection-table: { capacity: 65536 }\n");
+        yaml.append("  connection-table: { capacity: 65536, file: ")
+            .append(countersFile.resolveSibling(balancer.name() + ".connections")).append(" }\n");
         yaml.append("  counters-file: ").append(countersFile).append('\n');
         if (tokenFile != null)
         {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -135,6 +136,31 @@ class ConfigLoaderTest
         assertEquals(refused.problems().size(), refused.getMessage().lines().count());
         assertEquals(file + ":2:12: dataplane.workers: expected an integer from 1 to 1024, found 0",
             refused.getMessage().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void theConnectionTableLivesInAFileUnlessPersistenceIsTurnedOff() throws ConfigException
+    {
+        final String services = """
+            services:
+              - { name: web, vip: 192.0.2.10, port: 443, pool: p }
+            pools:
+              - { name: p, backends: [{ address: 10.0.0.1 }] }
+            """;
+        assertEquals(Optional.of(Path.of("/dev/shm/fulcrum/connections")),
+            ConfigLoader.parse(Path.of("default.yaml"), services).dataplane().connectionTable().file());
+        assertEquals(Optional.of(Path.of("/run/lb/flows")), ConfigLoader.parse(Path.of("file.yaml"),
+            "dataplane: { connection-table: { file: /run/lb/flows } }\n" + services).dataplane().connectionTable().file());
+        assertEquals(Optional.empty(), ConfigLoader.parse(Path.of("off.yaml"),
+            "dataplane: { connection-table: { persistent: false } }\n" + services).dataplane().connectionTable().file());
+
+        final ConfigException refused = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+            Path.of("relative.yaml"), "dataplane:\n  connection-table: { file: flows, persistent: maybe }\n" + services));
+        assertEquals(List.of(
+            "relative.yaml:2:29: dataplane.connection-table.file: expected an absolute file path, like "
+                + "/dev/shm/fulcrum/connections, found 'flows'",
+            "relative.yaml:2:48: dataplane.connection-table.persistent"),
+            refused.problems().stream().map(p -> p.toString().replaceAll("(persistent):.*", "$1")).toList());
     }
 
     @Test

@@ -4,6 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import org.agrona.CloseHelper;
+
 /**
  * Flow to backend: which backend each established flow was sent to, so that it keeps going there when the Maglev
  * table changes (Maglev, NSDI 2016, section 3.3: the connection tracking table).
@@ -24,8 +26,12 @@ import java.lang.foreign.ValueLayout;
  * <p>Not thread-safe: one table per worker thread, used only by that thread (the memory comes from a shared arena, so
  * the thread that builds the table need not be the one that uses it).
  *
- * <p>Slot layout, version {@link #LAYOUT_VERSION} (native byte order; kept here and nowhere else, because the table is
- * meant to move into a memory-mapped file that survives restarts and is copied to the standby):
+ * <p>The slots live either in anonymous memory (replay, tests) or in a memory-mapped file that survives the process
+ * ({@link ConnectionTableFile}); the per-packet code is the same for both, it only sees a {@link MemorySegment}.
+ *
+ * <p>Slot layout, version {@link #LAYOUT_VERSION} (native byte order; kept here and nowhere else, because the table
+ * lives in a memory-mapped file that survives restarts; {@link #LAYOUT_DESCRIPTION} is built from these offsets and
+ * its checksum is in the file's header, so a build that moves a field refuses an old file):
  * <pre>
  * offset size field
  *  0      8   source address, high 64 bits
@@ -69,6 +75,9 @@ public final class ConnectionTable implements AutoCloseable
     private static final long STATE = 61;
     private static final long VERSION = 62;
 
+    /** The slot layout as text, built from the offsets below; a file records its checksum (see the class comment). */
+    public static final String LAYOUT_DESCRIPTION;
+
     private static final byte EMPTY = 0;
     private static final byte OPEN = 1;
     private static final byte CLOSING = 2;
@@ -81,7 +90,18 @@ public final class ConnectionTable implements AutoCloseable
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
-    private final Arena arena;
+    static
+    {
+        LAYOUT_DESCRIPTION = "fulcrum connection table slot v" + LAYOUT_VERSION + " size=" + SLOT_SIZE +
+            " window=" + WINDOW + " order=" + java.nio.ByteOrder.nativeOrder() +
+            " srcHi@" + SRC_HI + ":8 srcLo@" + SRC_LO + ":8 dstHi@" + DST_HI + ":8 dstLo@" + DST_LO + ":8" +
+            " hash@" + HASH + ":8 lastSeen@" + LAST_SEEN + ":8 backend@" + BACKEND + ":4 srcPort@" + SRC_PORT + ":2" +
+            " dstPort@" + DST_PORT + ":2 protocol@" + PROTOCOL + ":1 state@" + STATE + ":1 version@" + VERSION + ":1" +
+            " states=empty" + EMPTY + ",open" + OPEN + ",closing" + CLOSING;
+    }
+
+    /** What frees the slots: the arena that allocated them, or the mapping's owner. */
+    private final AutoCloseable memory;
     private final MemorySegment slots;
     private final int capacity;
     private final int mask;
@@ -109,19 +129,49 @@ public final class ConnectionTable implements AutoCloseable
      */
     public ConnectionTable(final int capacity, final Timeouts timeouts)
     {
-        if (capacity <= 0 || capacity > MAX_CAPACITY)
-        {
-            throw new IllegalArgumentException("capacity must be in 1.." + MAX_CAPACITY + ": " + capacity);
-        }
-        this.capacity = Math.max(WINDOW, roundUp(capacity));
+        this(timeouts, checkedCapacity(capacity), Arena.ofShared(), null);
+    }
+
+    /**
+     * A table over slots someone else allocated (a mapped file), adopted as they are: every occupied slot is checked
+     * (state, entry version, still inside its own window) and a slot that fails is cleared rather than trusted;
+     * {@link #size()} counts what remains. Closing the table closes {@code memory} (which unmaps the slots).
+     *
+     * @param slots    {@code capacity * SLOT_SIZE} bytes, 64-byte aligned
+     * @param capacity a power of two from {@link #WINDOW} to {@link #MAX_CAPACITY}
+     */
+    public ConnectionTable(final AutoCloseable memory, final MemorySegment slots, final int capacity,
+        final Timeouts timeouts)
+    {
+        this(timeouts, requirePowerOfTwo(capacity), memory, slots);
+    }
+
+    private ConnectionTable(final Timeouts timeouts, final int capacity, final AutoCloseable memory,
+        final MemorySegment given)
+    {
+        this.capacity = capacity;
         this.mask = this.capacity - 1;
         this.relocationLimit = this.capacity - this.capacity / 8;
         this.tcpEstablishedMillis = timeouts.tcpEstablishedMillis();
         this.tcpClosingMillis = timeouts.tcpClosingMillis();
         this.udpMillis = timeouts.udpMillis();
         this.otherMillis = timeouts.otherMillis();
-        this.arena = Arena.ofShared();
-        this.slots = arena.allocate((long)this.capacity * SLOT_SIZE, SLOT_SIZE); // zeroed: every slot EMPTY
+        this.memory = memory;
+        if (given == null)
+        {
+            // zeroed: every slot EMPTY
+            this.slots = ((Arena)memory).allocate((long)this.capacity * SLOT_SIZE, SLOT_SIZE);
+        }
+        else
+        {
+            if (given.byteSize() != (long)capacity * SLOT_SIZE || given.address() % SLOT_SIZE != 0)
+            {
+                throw new IllegalArgumentException("slots must be " + capacity + " x " + SLOT_SIZE +
+                    " bytes, 64-byte aligned: " + given);
+            }
+            this.slots = given;
+            this.occupied = adoptSlots();
+        }
     }
 
     /**
@@ -329,11 +379,56 @@ public final class ConnectionTable implements AutoCloseable
         }
     }
 
-    /** Frees the memory; the table must not be used afterwards. */
+    /**
+     * Inserts every occupied slot of this table into {@code target}, with its hash, backend, last-seen time and
+     * state (re-homing: the slot's stored hash gives its home in the target's capacity); returns how many. An entry
+     * the target already holds is overwritten, a full window evicts as {@link #insert} does.
+     */
+    public int copyTo(final ConnectionTable target)
+    {
+        final FlowKey key = new FlowKey(); // a restart's copy, not the per-packet path
+        int copied = 0;
+        for (int slot = 0; slot < capacity; slot++)
+        {
+            final long base = (long)slot << SLOT_SHIFT;
+            final byte state = slots.get(BYTE, base + STATE);
+            if (state == EMPTY)
+            {
+                continue;
+            }
+            key.set(
+                slots.get(LONG, base + SRC_HI),
+                slots.get(LONG, base + SRC_LO),
+                slots.get(LONG, base + DST_HI),
+                slots.get(LONG, base + DST_LO),
+                slots.get(SHORT, base + SRC_PORT),
+                slots.get(SHORT, base + DST_PORT),
+                slots.get(BYTE, base + PROTOCOL));
+            final long hash = slots.get(LONG, base + HASH);
+            final long seen = slots.get(LONG, base + LAST_SEEN);
+            target.insert(key, hash, slots.get(INT, base + BACKEND), seen);
+            if (state == CLOSING)
+            {
+                target.markClosing(key, hash, seen);
+            }
+            copied++;
+        }
+        return copied;
+    }
+
+    /** Empties the table (every slot, not only the live ones). */
+    public void clear()
+    {
+        slots.fill((byte)0);
+        occupied = 0;
+        sweepCursor = 0;
+    }
+
+    /** Frees the memory (unmaps a mapped table); the table must not be used afterwards. */
     @Override
     public void close()
     {
-        arena.close();
+        CloseHelper.close(memory);
     }
 
     /**
@@ -443,6 +538,57 @@ public final class ConnectionTable implements AutoCloseable
         slots.set(BYTE, base + STATE, EMPTY);
         slots.set(BYTE, base + VERSION, (byte)0);
         occupied--;
+    }
+
+    /** Counts the occupied slots of adopted memory, clearing any that this build could not have written. */
+    private int adoptSlots()
+    {
+        int count = 0;
+        for (int slot = 0; slot < capacity; slot++)
+        {
+            final long base = (long)slot << SLOT_SHIFT;
+            final byte state = slots.get(BYTE, base + STATE);
+            if (state == EMPTY)
+            {
+                continue;
+            }
+            final int home = (int)slots.get(LONG, base + HASH) & mask;
+            if ((state != OPEN && state != CLOSING) || slots.get(BYTE, base + VERSION) != LAYOUT_VERSION ||
+                ((slot - home) & mask) >= WINDOW)
+            {
+                // A torn or foreign slot: never found by a lookup anyway, but it must not count as occupied.
+                slots.set(BYTE, base + STATE, EMPTY);
+                slots.set(BYTE, base + VERSION, (byte)0);
+                continue;
+            }
+            count++;
+        }
+        return count;
+    }
+
+    private static int checkedCapacity(final int capacity)
+    {
+        if (capacity <= 0 || capacity > MAX_CAPACITY)
+        {
+            throw new IllegalArgumentException("capacity must be in 1.." + MAX_CAPACITY + ": " + capacity);
+        }
+        return Math.max(WINDOW, roundUp(capacity));
+    }
+
+    private static int requirePowerOfTwo(final int capacity)
+    {
+        if (capacity < WINDOW || capacity > MAX_CAPACITY || Integer.bitCount(capacity) != 1)
+        {
+            throw new IllegalArgumentException("capacity must be a power of two in " + WINDOW + ".." + MAX_CAPACITY +
+                ": " + capacity);
+        }
+        return capacity;
+    }
+
+    /** Entries the table can hold for a requested capacity (what the constructor rounds it to). */
+    public static int slotsFor(final int capacity)
+    {
+        return checkedCapacity(capacity);
     }
 
     private static int roundUp(final int value)
