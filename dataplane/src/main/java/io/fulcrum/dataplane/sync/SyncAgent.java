@@ -62,6 +62,12 @@ public final class SyncAgent implements Agent
         return role;
     }
 
+    /** The address the sync socket is bound to (the configured one, with the port chosen if it was 0). */
+    public java.net.InetSocketAddress localAddress()
+    {
+        return transport.localAddress();
+    }
+
     public SyncSettings settings()
     {
         return settings;

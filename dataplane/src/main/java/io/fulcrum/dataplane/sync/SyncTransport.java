@@ -105,6 +105,18 @@ final class SyncTransport implements AutoCloseable
         return length;
     }
 
+    java.net.InetSocketAddress localAddress()
+    {
+        try
+        {
+            return (java.net.InetSocketAddress)channel.getLocalAddress();
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     UnsafeBuffer receiveBuffer()
     {
         return receiveBuffer;

@@ -137,11 +137,13 @@ public final class WorkerSync implements ConnectionTable.EntryConsumer
         }
         if (requested != resyncCompleted)
         {
-            // Only start a step whose every record fits: the walk waits for room rather than dropping records.
-            if (changes.capacity() - changes.size() >= RESYNC_SLOTS_PER_CYCLE * SLOT + SLOT)
+            // Only walk as many slots as the ring has room for records: the walk waits rather than drop any.
+            final int room = (changes.capacity() - changes.size()) / SLOT - 1;
+            if (room > 0)
             {
                 walkTable = table;
-                walkCursor = connections.forEachLive(walkCursor, RESYNC_SLOTS_PER_CYCLE, nowMillis, this);
+                walkCursor = connections.forEachLive(
+                    walkCursor, Math.min(room, RESYNC_SLOTS_PER_CYCLE), nowMillis, this);
                 work++;
                 if (walkCursor >= connections.capacity())
                 {
@@ -223,7 +225,8 @@ public final class WorkerSync implements ConnectionTable.EntryConsumer
         return resyncCompleted == generation;
     }
 
-    long dropped()
+    /** Records dropped because the changes ring was full, since start. */
+    public long dropped()
     {
         return dropped.get();
     }
