@@ -25,6 +25,7 @@ import io.fulcrum.controlplane.api.ManagementServer;
 import io.fulcrum.controlplane.config.ApiConfig;
 import io.fulcrum.controlplane.config.BackendConfig;
 import io.fulcrum.controlplane.config.BackendIds;
+import io.fulcrum.controlplane.config.SyncConfig;
 import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.ConfigProblem;
@@ -45,6 +46,8 @@ import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CounterType;
 import io.fulcrum.dataplane.stats.CountersFile;
+import io.fulcrum.dataplane.sync.SyncAgent;
+import io.fulcrum.dataplane.sync.SyncSettings;
 import io.fulcrum.dataplane.sys.Privileges;
 
 /**
@@ -132,6 +135,15 @@ public final class Appliance implements ApplianceControl, AutoCloseable
                     "interface", name, "workers", ports.ports().size(), "packet_io", ports.mode());
             }
             dataplane.publish(services);
+            if (config.sync().isPresent() && !config.vrrp().isEmpty())
+            {
+                final SyncAgent sync = dataplane.enableSync(syncSettings(config.sync().get()));
+                log.event("sync", "connection sync on " + sync.localAddress() + " with " + config.sync().get().peer()
+                    + ", " + config.sync().get().maxBytesPerSecond() * 8 / 1000 + " kbit/s at most, "
+                    + sync.settings().memoryBytes(dataplane.workers().size()) / 1024 + " KiB of buffers; its role "
+                    + "follows VRRP", "local", sync.localAddress().toString(), "peer",
+                    config.sync().get().peer().toString());
+            }
             dataplane.start();
             log.event("started", "forwarding " + services.size() + " service(s); counters in "
                 + config.dataplane().countersFile(), "version", FulcrumBuild.version(), "config",
@@ -170,8 +182,28 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     {
         if (!running.vrrp().isEmpty())
         {
-            vrrp = VrrpPair.start(running.vrrp(), this::counters, log);
+            final SyncAgent sync = dataplane.sync();
+            vrrp = sync == null ? VrrpPair.start(running.vrrp(), this::counters, log)
+                : VrrpPair.start(running.vrrp(), this::counters, log, new SyncRoleFollower(sync, log));
         }
+    }
+
+    private static SyncSettings syncSettings(final SyncConfig config)
+    {
+        final byte[] key;
+        try
+        {
+            key = config.keyBytes();
+        }
+        catch (final java.io.IOException e)
+        {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return SyncSettings.of(config.local(), config.peer(), key)
+            .withMaxBytesPerSecond(config.maxBytesPerSecond())
+            .withRingBytes(config.ringBytes())
+            .withRetransmitDatagrams(config.retransmitBuffer())
+            .withResyncIntervalMillis(config.resyncInterval().toMillis());
     }
 
     private void startApi()
@@ -237,6 +269,11 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         if (!config.vrrp().equals(running.vrrp()))
         {
             log.event("restart-needed", config.source() + ": vrrp settings changed; they take effect at the next "
+                + "restart");
+        }
+        if (!config.sync().equals(running.sync()))
+        {
+            log.event("restart-needed", config.source() + ": sync settings changed; they take effect at the next "
                 + "restart");
         }
         if (!config.api().equals(running.api()))

@@ -84,6 +84,12 @@ public record SyncSettings(
             reorderDatagrams, statusIntervalMillis, retransmitTimeoutMillis, resyncIntervalMillis);
     }
 
+    public SyncSettings withResyncIntervalMillis(final long millis)
+    {
+        return new SyncSettings(local, peer, key, maxBytesPerSecond, ringBytes, datagramBytes, retransmitDatagrams,
+            reorderDatagrams, statusIntervalMillis, retransmitTimeoutMillis, millis);
+    }
+
     public SyncSettings withMaxBytesPerSecond(final long bytesPerSecond)
     {
         return new SyncSettings(local, peer, key, bytesPerSecond, ringBytes, datagramBytes, retransmitDatagrams,
