@@ -47,6 +47,29 @@ public final class RunCommand implements Callable<Integer>
             err.println(missing);
             return ExitCodes.INVALID_INPUT;
         }
+        // SIGHUP: reload the file; a file that fails validation is reported and the running configuration stays.
+        // Installed before the start: the JVM's default for SIGHUP is to exit, and "forwarding" is logged (and a
+        // script may send SIGHUP) while VRRP, health checks and the API are still starting.
+        final java.util.concurrent.atomic.AtomicReference<Appliance> running =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicBoolean hangupWhileStarting =
+            new java.util.concurrent.atomic.AtomicBoolean();
+        Signal.handle(new Signal("HUP"), signal ->
+        {
+            final Appliance started = running.get();
+            if (started == null)
+            {
+                hangupWhileStarting.set(true); // reloaded as soon as the start is done
+                return;
+            }
+            final Views.ReloadResult result = started.reload();
+            if (!result.ok())
+            {
+                err.println("fulcrum run: reload " + result.summary() + ":");
+                result.problems().forEach(problem -> err.println("  " + problem));
+                err.flush();
+            }
+        });
         final Appliance appliance;
         try
         {
@@ -58,17 +81,11 @@ public final class RunCommand implements Callable<Integer>
             err.println("fulcrum run: cannot start: " + e.getMessage());
             return ExitCodes.INVALID_INPUT;
         }
-        // SIGHUP: reload the file; a file that fails validation is reported and the running configuration stays.
-        Signal.handle(new Signal("HUP"), signal ->
+        running.set(appliance);
+        if (hangupWhileStarting.get())
         {
-            final Views.ReloadResult result = appliance.reload();
-            if (!result.ok())
-            {
-                err.println("fulcrum run: reload " + result.summary() + ":");
-                result.problems().forEach(problem -> err.println("  " + problem));
-                err.flush();
-            }
-        });
+            appliance.reload(); // the file changed while the daemon started
+        }
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
