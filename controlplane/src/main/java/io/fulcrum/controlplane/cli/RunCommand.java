@@ -60,6 +60,11 @@ public final class RunCommand implements Callable<Integer>
             if (started == null)
             {
                 hangupWhileStarting.set(true); // reloaded as soon as the start is done
+                final Appliance meanwhile = running.get();
+                if (meanwhile != null && hangupWhileStarting.getAndSet(false))
+                {
+                    meanwhile.reload(); // the start finished between the two reads
+                }
                 return;
             }
             final Views.ReloadResult result = started.reload();
@@ -82,7 +87,7 @@ public final class RunCommand implements Callable<Integer>
             return ExitCodes.INVALID_INPUT;
         }
         running.set(appliance);
-        if (hangupWhileStarting.get())
+        if (hangupWhileStarting.getAndSet(false))
         {
             appliance.reload(); // the file changed while the daemon started
         }

@@ -31,6 +31,7 @@ final class LabSyncFailoverTest
     void withSyncEveryEstablishedConnectionSurvivesTheMastersDeath() throws Exception
     {
         final Outcome outcome = failover(true);
+        System.out.println("with sync: " + outcome.describe());
         assertEquals(0, outcome.lost, outcome.describe());
         assertEquals(outcome.before, outcome.after, outcome.describe());
     }
@@ -39,6 +40,7 @@ final class LabSyncFailoverTest
     void withoutSyncTheSameFailoverBreaksConnectionsWhoseBackendHashingMoved() throws Exception
     {
         final Outcome outcome = failover(false);
+        System.out.println("without sync: " + outcome.describe());
         assertTrue(outcome.lost > 0, outcome.describe());
     }
 

@@ -36,6 +36,11 @@ public final class SyncThroughputProbe
 
     public static void main(final String[] args) throws Exception
     {
+        if (args.length > 0 && args[0].equals("hot-path"))
+        {
+            hotPath(args.length > 1 ? Integer.parseInt(args[1]) : 200_000);
+            return;
+        }
         final int flows = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         final long bytesPerSecond = (args.length > 1 ? Long.parseLong(args[1]) : 1000) * 1_000_000 / 8;
         final byte[] key = new byte[32];
@@ -97,6 +102,81 @@ public final class SyncThroughputProbe
         }
     }
 
+    /**
+     * The worker alone, new flows only (the packets that write a sync record), sync off beside sync on with a ring
+     * large enough to take every record: nanoseconds per packet, alternating runs, medians.
+     */
+    private static void hotPath(final int flows) throws Exception
+    {
+        // Two sets of new flows: the first warms the table's pages up (a fresh table page-faults on first touch,
+        // which would swamp the difference), the second is timed.
+        final byte[][][] sets = new byte[2][flows][];
+        for (int set = 0; set < 2; set++)
+        {
+            for (int i = 0; i < flows; i++)
+            {
+                sets[set][i] = FrameBuilder.ipv4((198 + set) + ".51." + (i >> 16 & 0xff) + "." + (i >> 8 & 0xff),
+                    "192.0.2.10").tcp(1024 + (i & 0xff), 80, Tcp.SYN).build();
+            }
+        }
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final int runs = 7;
+        final double[][] nanos = new double[2][runs];
+        for (int run = 0; run < runs; run++)
+        {
+            for (int on = 0; on < 2; on++)
+            {
+                final InMemoryPort in = port();
+                try (Dataplane node = plain(in))
+                {
+                    if (on == 1)
+                    {
+                        node.enableSync(SyncSettings.of(new InetSocketAddress(loopback, 0),
+                            new InetSocketAddress(loopback, 9), new byte[32]).withRingBytes(Integer.highestOneBit(
+                                flows * 64) * 4));
+                    }
+                    final ForwardingAgent worker = node.workers().getFirst();
+                    long start = 0;
+                    for (int set = 0; set < 2; set++)
+                    {
+                        start = System.nanoTime();
+                        final byte[][] frames = sets[set];
+                        for (int i = 0; i < flows; )
+                        {
+                            for (int batch = 0; batch < 64 && i < flows; batch++)
+                            {
+                                in.inject(frames[i++]); // a batch of 64, as a busy port hands over
+                            }
+                            worker.doWork();
+                        }
+                    }
+                    nanos[on][run] = (double)(System.nanoTime() - start) / flows;
+                    if (on == 1 && worker.sync().dropped() != 0)
+                    {
+                        throw new IllegalStateException("the ring was too small");
+                    }
+                }
+            }
+        }
+        java.util.Arrays.sort(nanos[0]);
+        java.util.Arrays.sort(nanos[1]);
+        System.out.printf("new flows, one packet each, 64 a duty cycle, worker alone: sync off %.0f ns, "
+            + "sync on %.0f ns (medians of %d alternating runs of %d flows; ratio %.2f)%n",
+            nanos[0][runs / 2], nanos[1][runs / 2], runs, flows, nanos[1][runs / 2] / nanos[0][runs / 2]);
+    }
+
+    private static Dataplane plain(final InMemoryPort port) throws Exception
+    {
+        final Dataplane dataplane = new Dataplane(DataplaneSettings.defaults().withConnectionCapacity(1 << 20),
+            CountersFile.inMemory(512), SystemEpochClock.INSTANCE, Throwable::printStackTrace);
+        dataplane.addWorker(port);
+        dataplane.publish(List.of(new Service(0, "web", InetAddress.getByName("192.0.2.10"), 80, Service.TCP,
+            Encapsulation.IPIP, 65537, List.of(
+                new Backend(0, InetAddress.getByName("10.0.0.11"), 100, BackendState.ACTIVE, 0x0200_0000_0100L),
+                new Backend(1, InetAddress.getByName("10.0.0.12"), 100, BackendState.ACTIVE, 0x0200_0000_0101L)))));
+        return dataplane;
+    }
+
     private static long installed(final Dataplane node)
     {
         return node.sync().counters().value(SyncCounters.RECORDS_INSTALLED);
@@ -123,13 +203,7 @@ public final class SyncThroughputProbe
 
     private static Dataplane node(final InMemoryPort port, final SyncSettings settings) throws Exception
     {
-        final Dataplane dataplane = new Dataplane(DataplaneSettings.defaults().withConnectionCapacity(1 << 20),
-            CountersFile.inMemory(512), SystemEpochClock.INSTANCE, Throwable::printStackTrace);
-        dataplane.addWorker(port);
-        dataplane.publish(List.of(new Service(0, "web", InetAddress.getByName("192.0.2.10"), 80, Service.TCP,
-            Encapsulation.IPIP, 65537, List.of(
-                new Backend(0, InetAddress.getByName("10.0.0.11"), 100, BackendState.ACTIVE, 0x0200_0000_0100L),
-                new Backend(1, InetAddress.getByName("10.0.0.12"), 100, BackendState.ACTIVE, 0x0200_0000_0101L)))));
+        final Dataplane dataplane = plain(port);
         dataplane.enableSync(settings);
         return dataplane;
     }
