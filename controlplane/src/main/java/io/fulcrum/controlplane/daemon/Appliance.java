@@ -47,6 +47,7 @@ import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CounterType;
 import io.fulcrum.dataplane.stats.CountersFile;
 import io.fulcrum.dataplane.sync.SyncAgent;
+import io.fulcrum.dataplane.sync.SyncCounters;
 import io.fulcrum.dataplane.sync.SyncSettings;
 import io.fulcrum.dataplane.sys.Privileges;
 
@@ -358,7 +359,30 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         final FulcrumConfig config = running;
         return new Views.Status(FulcrumBuild.version(), started, Duration.between(started, Instant.now()).toSeconds(),
             config.source().toString(), interfaces.isEmpty() ? "none" : interfaces.getFirst().mode(),
-            dataplane.workers().size(), vrrp == null ? List.of() : vrrp.views());
+            dataplane.workers().size(), vrrp == null ? List.of() : vrrp.views(), sync());
+    }
+
+    private Views.Sync sync()
+    {
+        final SyncAgent sync = dataplane.sync();
+        if (sync == null)
+        {
+            return Views.Sync.OFF;
+        }
+        final SyncCounters c = sync.counters();
+        final CounterTotals totals = counters();
+        final String peer = running.sync().map(s -> s.peer().getAddress().getHostAddress() + ":" + s.peer().getPort())
+            .orElse("");
+        return new Views.Sync(true, sync.role().name().toLowerCase(), peer, c.value(SyncCounters.RECORDS_SENT),
+            c.value(SyncCounters.RECORDS_INSTALLED),
+            c.value(SyncCounters.RESYNCS_COMPLETED),
+            c.value(SyncCounters.REFUSED_AUTHENTICATION)
+                + c.value(SyncCounters.REFUSED_REPLAY)
+                + c.value(SyncCounters.REFUSED_STALE_SESSION)
+                + c.value(SyncCounters.MALFORMED),
+            totals.total(CounterType.SYNC_RING_DROPPED),
+            c.value(SyncCounters.MEMORY_BYTES),
+            c.value(SyncCounters.MAX_BYTES_PER_SECOND));
     }
 
     @Override

@@ -134,7 +134,8 @@ public final class RecordingAppliance implements ApplianceControl
     {
         calls.add("status");
         return new Views.Status(VERSION, Instant.parse("2026-11-25T11:00:00Z"), 3725, "/etc/fulcrum/fulcrum.yaml",
-            "af_xdp", 2, List.of(new Views.Vrrp("vi_1", 51, vrrpState, 150)));
+            "af_xdp", 2, List.of(new Views.Vrrp("vi_1", 51, vrrpState, 150)),
+            new Views.Sync(true, "master", "10.200.9.2:7946", 1200, 0, 3, 1, 0, 3_622_912, 1_250_000));
     }
 
     @Override
