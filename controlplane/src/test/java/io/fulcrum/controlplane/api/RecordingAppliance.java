@@ -10,6 +10,7 @@ import io.fulcrum.controlplane.daemon.ApplianceControl;
 import io.fulcrum.controlplane.daemon.Views;
 import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CountersFile;
+import io.fulcrum.dataplane.sync.SyncCounters;
 import io.fulcrum.dataplane.stats.CountersRegistry;
 import io.fulcrum.dataplane.stats.DropReason;
 import io.fulcrum.dataplane.stats.WorkerCounters;
@@ -97,6 +98,15 @@ public final class RecordingAppliance implements ApplianceControl
         first.idleCycles().set(750);
         second.busyCycles().set(50);
         second.idleCycles().set(950);
+        // Connection sync, as the master of a pair writes it.
+        final SyncCounters sync = new SyncCounters(registry.manager());
+        sync.get(SyncCounters.ROLE).set(1);
+        sync.get(SyncCounters.RECORDS_SENT).set(1200);
+        sync.get(SyncCounters.REFUSED_AUTHENTICATION).set(1);
+        sync.get(SyncCounters.MEMORY_BYTES).set(3_622_912);
+        sync.get(SyncCounters.MAX_BYTES_PER_SECOND).set(1_250_000);
+        SyncCounters.ringDropped(registry.manager(), 0).set(4);
+        SyncCounters.ringDropped(registry.manager(), 1).set(5);
     }
 
     /** The calls seen so far, e.g. {@code services} or {@code setAdminState web 10.0.0.3 DRAINING}. */
