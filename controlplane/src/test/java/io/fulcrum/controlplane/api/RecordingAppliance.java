@@ -10,10 +10,10 @@ import io.fulcrum.controlplane.daemon.ApplianceControl;
 import io.fulcrum.controlplane.daemon.Views;
 import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CountersFile;
-import io.fulcrum.dataplane.sync.SyncCounters;
 import io.fulcrum.dataplane.stats.CountersRegistry;
 import io.fulcrum.dataplane.stats.DropReason;
 import io.fulcrum.dataplane.stats.WorkerCounters;
+import io.fulcrum.dataplane.sync.SyncCounters;
 
 /**
  * An appliance for the API's tests: two services, four backends in two pools, one VRRP instance, counters of two
