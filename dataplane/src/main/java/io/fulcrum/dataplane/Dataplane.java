@@ -22,6 +22,10 @@ import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.stats.CountersFile;
 import io.fulcrum.dataplane.stats.CountersRegistry;
 import io.fulcrum.dataplane.stats.WorkerCounters;
+import io.fulcrum.dataplane.sync.SyncAgent;
+import io.fulcrum.dataplane.sync.SyncCounters;
+import io.fulcrum.dataplane.sync.SyncSettings;
+import io.fulcrum.dataplane.sync.WorkerSync;
 
 /**
  * The data plane assembled: one worker per port, each with its own connection table, forwarder and counters, all
@@ -41,6 +45,7 @@ public final class Dataplane implements AutoCloseable
     private final ErrorHandler errorHandler;
     /** Where the connection tables live when they outlive the process; null for anonymous memory. */
     private final ConnectionTableFiles tableFiles;
+    private SyncAgent sync;
 
     public Dataplane(final DataplaneSettings settings, final CountersFile countersFile, final EpochClock clock,
         final ErrorHandler errorHandler)
@@ -87,6 +92,33 @@ public final class Dataplane implements AutoCloseable
     }
 
     /**
+     * Turns connection-state sync on: rings for every worker added so far and the sync agent, which {@link #start()}
+     * runs on a thread of its own (its role stays {@link io.fulcrum.dataplane.sync.SyncRole#OFF} until the control
+     * plane sets it). Call after the last {@link #addWorker} and before {@link #start()}.
+     */
+    public SyncAgent enableSync(final SyncSettings syncSettings)
+    {
+        if (sync != null)
+        {
+            throw new IllegalStateException("sync is already on");
+        }
+        final WorkerSync[] rings = new WorkerSync[workers.size()];
+        for (int i = 0; i < rings.length; i++)
+        {
+            rings[i] = new WorkerSync(i, syncSettings.ringBytes(), SyncCounters.ringDropped(counters.manager(), i));
+            workers.get(i).sync(rings[i]);
+        }
+        sync = new SyncAgent(syncSettings, rings, tables, new SyncCounters(counters.manager()), clock);
+        return sync;
+    }
+
+    /** The sync agent, or null when sync is off. */
+    public SyncAgent sync()
+    {
+        return sync;
+    }
+
+    /**
      * Starts one thread per worker with the configured idle strategy, pinned where cores are configured; first, with
      * persistent tables, re-homes the earlier run's flows that could not be taken back as they were.
      */
@@ -105,6 +137,14 @@ public final class Dataplane implements AutoCloseable
             }
             final AgentRunner runner =
                 new AgentRunner(IdleStrategies.byName(settings.idleStrategy()), errorHandler, null, agent);
+            AgentRunner.startOnThread(runner);
+            runners.add(runner);
+        }
+        if (sync != null)
+        {
+            // Sleeps when idle: sync work arrives at most at the rate of new flows, and its timers are milliseconds.
+            final AgentRunner runner = new AgentRunner(
+                new org.agrona.concurrent.SleepingMillisIdleStrategy(1), errorHandler, null, sync);
             AgentRunner.startOnThread(runner);
             runners.add(runner);
         }
@@ -129,8 +169,13 @@ public final class Dataplane implements AutoCloseable
     @Override
     public void close()
     {
+        final boolean syncRunning = sync != null && !runners.isEmpty();
         CloseHelper.closeAll(runners);
         runners.clear();
+        if (sync != null && !syncRunning)
+        {
+            sync.onClose(); // never started: its socket is closed here
+        }
         for (final Port port : ports)
         {
             port.close();

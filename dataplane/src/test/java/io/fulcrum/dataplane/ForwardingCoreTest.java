@@ -320,6 +320,42 @@ class ForwardingCoreTest
     }
 
     @Test
+    void aWorkerWithSyncOnRecordsFlowChangesWithoutAllocating()
+    {
+        try (Dataplane quiet = new Dataplane(DataplaneSettings.defaults().withConnectionCapacity(1 << 12),
+            CountersFile.inMemory(256), () -> now, Throwable::printStackTrace))
+        {
+            final InMemoryPort discarding = new InMemoryPort("quiet", 64, 1500, PORT_MAC,
+                io.fulcrum.dataplane.port.FrameSink.DISCARD, io.fulcrum.dataplane.port.FrameSink.DISCARD);
+            final ForwardingAgent agent = quiet.addWorker(discarding);
+            quiet.publish(List.of(web(threeBackends(BackendState.ACTIVE))));
+            // The agent is never started: the ring fills and then every record is dropped; both paths are measured.
+            quiet.enableSync(io.fulcrum.dataplane.sync.SyncSettings.of(
+                new java.net.InetSocketAddress("127.0.0.1", 0), new java.net.InetSocketAddress("127.0.0.1", 9),
+                new byte[32]).withRingBytes(1 << 16));
+            // A FIN on every packet: each one writes a closing record into the worker's sync ring.
+            final byte[] frame = FrameBuilder.ipv4("198.51.100.41", VIP4).tcp(61_001, 80, Tcp.FIN).build();
+            final MemorySegment source = MemorySegment.ofArray(frame);
+            final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+            long allocated = 0;
+            for (int round = 0; round < 3; round++)
+            {
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 50_000; i++)
+                {
+                    discarding.inject(source, 0, frame.length);
+                    agent.doWork();
+                }
+                allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            }
+            assertEquals(150_000, discarding.transmittedCount(), "every packet was forwarded");
+            assertTrue(agent.sync().dropped() > 100_000, "the full ring dropped records: " + agent.sync().dropped());
+            assertTrue(allocated < 50_000, "the core allocated " + allocated + " bytes for 50 000 packets");
+        }
+    }
+
+    @Test
     void forwardingEstablishedFlowsAllocatesNothing()
     {
         try (Dataplane quiet = new Dataplane(DataplaneSettings.defaults().withConnectionCapacity(1 << 12),

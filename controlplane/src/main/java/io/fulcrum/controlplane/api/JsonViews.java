@@ -40,6 +40,18 @@ final class JsonViews
             .put("packetIo", status.packetIo())
             .put("workers", status.workers());
         node.set("vrrp", vrrp(status.vrrp()));
+        final Views.Sync sync = status.sync();
+        node.set("sync", mapper.createObjectNode()
+            .put("enabled", sync.enabled())
+            .put("role", sync.role())
+            .put("peer", sync.peer())
+            .put("recordsSent", sync.recordsSent())
+            .put("recordsInstalled", sync.recordsInstalled())
+            .put("resyncs", sync.resyncs())
+            .put("refused", sync.refused())
+            .put("ringDropped", sync.ringDropped())
+            .put("memoryBytes", sync.memoryBytes())
+            .put("maxBytesPerSecond", sync.maxBytesPerSecond()));
         return node;
     }
 

@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -41,7 +42,9 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader
 {
-    static final List<String> TOP_LEVEL = List.of("dataplane", "services", "pools", "api", "vrrp");
+    static final List<String> TOP_LEVEL = List.of("dataplane", "services", "pools", "api", "vrrp", "sync");
+    static final List<String> SYNC = List.of("local", "peer", "key", "key-file", "max-bandwidth", "ring-size",
+        "retransmit-buffer", "resync-interval");
     static final List<String> VRRP = List.of("name", "interface", "vrid", "priority", "advert-interval",
         "virtual-addresses", "preempt", "preempt-delay", "unicast-peers", "source-address", "notify", "garp-count",
         "garp-refresh", "virtual-mac", "sync-group");
@@ -61,9 +64,7 @@ public final class ConfigLoader
      * Sections later releases will read. Refused rather than ignored: an operator who writes a vrrp section and gets
      * no failover, silently, is worse off than one told it is not there yet.
      */
-    static final Map<String, String> RESERVED_TOP_LEVEL = reserved(
-        "health-checks", "health checks", "sync",
-        "connection sync between peers");
+    static final Map<String, String> RESERVED_TOP_LEVEL = reserved("health-checks", "health checks");
 
     /** Operator-chosen names end up in counters, metrics labels and CLI arguments: keep them plain. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -159,8 +160,15 @@ public final class ConfigLoader
         final Optional<ApiConfig> api = apiNode == null ? Optional.empty() : Optional.ofNullable(api(apiNode));
         final Node vrrpNode = top.optional("vrrp");
         final List<VrrpInstanceConfig> vrrp = vrrpNode == null ? List.of() : vrrp(vrrpNode);
+        final Node syncNode = top.optional("sync");
+        final Optional<SyncConfig> sync = syncNode == null ? Optional.empty() : Optional.ofNullable(sync(syncNode));
+        if (syncNode != null && vrrpNode == null)
+        {
+            problems.at(syncNode, "sync", "sync needs a vrrp section: the master sends and the backup receives, as "
+                + "VRRP decides");
+        }
         problems.throwIfAny();
-        return new FulcrumConfig(problems.file(), dataplane, unwrap(services), unwrap(pools), api, vrrp);
+        return new FulcrumConfig(problems.file(), dataplane, unwrap(services), unwrap(pools), api, vrrp, sync);
     }
 
     private Optional<Node> compose(final String yaml)
@@ -334,6 +342,110 @@ public final class ConfigLoader
             }
         }
         return instances;
+    }
+
+    private static final Pattern BANDWIDTH = Pattern.compile("([0-9]{1,9})(kbit|mbit|gbit)");
+    private static final Pattern SIZE = Pattern.compile("([0-9]{1,6})(KiB|MiB)");
+    private static final Pattern HEX = Pattern.compile("([0-9a-fA-F]{2})+");
+
+    /** {@code sync:} the pair's sync link and key; null when it had problems. */
+    private SyncConfig sync(final Node node)
+    {
+        final YamlMap map = values.map(node, "sync", SYNC);
+        if (map == null)
+        {
+            return null;
+        }
+        final int before = problems.count();
+        final InetSocketAddress local = syncAddress(map, "local");
+        final InetSocketAddress peer = syncAddress(map, "peer");
+        if (local != null && peer != null && local.getAddress().getClass() != peer.getAddress().getClass())
+        {
+            problems.at(map.optional("peer"), map.field("peer"), "expected the same address family as local");
+        }
+        final Node keyNode = map.optional("key");
+        final Node keyFileNode = map.optional("key-file");
+        Optional<String> key = Optional.empty();
+        Optional<Path> keyFile = Optional.empty();
+        if ((keyNode == null) == (keyFileNode == null))
+        {
+            problems.at(node, "sync", "expected one of key or key-file: the pair's shared HMAC-SHA256 key");
+        }
+        else if (keyNode != null)
+        {
+            final String text = values.text(keyNode, map.field("key"), "the key in hex", null);
+            if (text != null && (!HEX.matcher(text).matches() || text.length() / 2 < SyncConfig.MIN_KEY_BYTES))
+            {
+                problems.at(keyNode, map.field("key"), "expected at least " + SyncConfig.MIN_KEY_BYTES
+                    + " bytes in hex (" + 2 * SyncConfig.MIN_KEY_BYTES + " hex digits, as `openssl rand -hex 32` "
+                    + "prints), found " + (HEX.matcher(text).matches() ? text.length() / 2 + " bytes" : "other text"));
+            }
+            key = Optional.ofNullable(text);
+        }
+        else
+        {
+            keyFile = Optional.ofNullable(values.text(keyFileNode, map.field("key-file"), "a file path", null))
+                .map(Path::of);
+        }
+        long bandwidth = SyncConfig.DEFAULT_MAX_BYTES_PER_SECOND;
+        final Node bandwidthNode = map.optional("max-bandwidth");
+        if (bandwidthNode != null)
+        {
+            final String text = values.text(bandwidthNode, map.field("max-bandwidth"), "a rate like 10mbit", null);
+            final Matcher matcher = text == null ? null : BANDWIDTH.matcher(text);
+            if (matcher != null && matcher.matches())
+            {
+                final long unit = switch (matcher.group(2))
+                {
+                    case "kbit" -> 1_000L;
+                    case "mbit" -> 1_000_000L;
+                    default -> 1_000_000_000L;
+                };
+                bandwidth = Long.parseLong(matcher.group(1)) * unit / 8;
+            }
+            if (matcher == null || !matcher.matches() || bandwidth < 10_000 || bandwidth > 12_500_000_000L)
+            {
+                problems.at(bandwidthNode, map.field("max-bandwidth"), "expected a rate from 80kbit to 100gbit, "
+                    + "like 10mbit, found " + (text == null ? "nothing" : YamlValues.quote(text)));
+            }
+        }
+        int ringBytes = SyncConfig.DEFAULT_RING_BYTES;
+        final Node ringNode = map.optional("ring-size");
+        if (ringNode != null)
+        {
+            final String text = values.text(ringNode, map.field("ring-size"), "a size like 1MiB", null);
+            final Matcher matcher = text == null ? null : SIZE.matcher(text);
+            long bytes = 0;
+            if (matcher != null && matcher.matches())
+            {
+                bytes = Long.parseLong(matcher.group(1)) * (matcher.group(2).equals("KiB") ? 1024 : 1024 * 1024);
+            }
+            if (bytes < 4096 || bytes > (256 << 20) || Long.bitCount(bytes) != 1)
+            {
+                problems.at(ringNode, map.field("ring-size"), "expected a power of two from 4KiB to 256MiB, like "
+                    + "1MiB, found " + (text == null ? "nothing" : YamlValues.quote(text)));
+            }
+            else
+            {
+                ringBytes = (int)bytes;
+            }
+        }
+        final int retransmit = optionalInteger(map, "retransmit-buffer", 8, 65_536,
+            SyncConfig.DEFAULT_RETRANSMIT_BUFFER);
+        if (Integer.bitCount(retransmit) != 1)
+        {
+            problems.at(map.optional("retransmit-buffer"), map.field("retransmit-buffer"),
+                "expected a power of two (datagrams), found " + retransmit);
+        }
+        final Duration resync = optionalDuration(map, "resync-interval", SyncConfig.DEFAULT_RESYNC_INTERVAL);
+        return problems.count() == before && local != null && peer != null
+            ? new SyncConfig(local, peer, key, keyFile, bandwidth, ringBytes, retransmit, resync) : null;
+    }
+
+    private InetSocketAddress syncAddress(final YamlMap map, final String key)
+    {
+        final String text = required(map, key, "ADDRESS:PORT on the sync link, like 10.200.9.1:7946");
+        return text == null ? null : listenAddress(text, map.optional(key), map.field(key));
     }
 
     private String required(final YamlMap map, final String key, final String expected)

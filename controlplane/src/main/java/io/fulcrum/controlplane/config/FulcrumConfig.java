@@ -14,10 +14,17 @@ import java.util.Optional;
  * @param pools    in file order
  * @param api      the management API's listener, when the file has an {@code api} section
  * @param vrrp     VRRP instances (empty: a standalone appliance)
+ * @param sync     connection-state sync with the pair's other appliance, when the file has a {@code sync} section
  */
 public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<ServiceConfig> services, List<PoolConfig> pools,
-    Optional<ApiConfig> api, List<VrrpInstanceConfig> vrrp)
+    Optional<ApiConfig> api, List<VrrpInstanceConfig> vrrp, Optional<SyncConfig> sync)
 {
+    public FulcrumConfig(final Path source, final DataplaneConfig dataplane, final List<ServiceConfig> services,
+        final List<PoolConfig> pools, final Optional<ApiConfig> api, final List<VrrpInstanceConfig> vrrp)
+    {
+        this(source, dataplane, services, pools, api, vrrp, Optional.empty());
+    }
+
     public FulcrumConfig
     {
         Objects.requireNonNull(source, "source");
@@ -26,6 +33,7 @@ public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<Service
         pools = List.copyOf(pools);
         Objects.requireNonNull(api, "api");
         vrrp = List.copyOf(vrrp);
+        Objects.requireNonNull(sync, "sync");
     }
 
     public Optional<PoolConfig> pool(final String name)

@@ -26,6 +26,7 @@ import io.fulcrum.controlplane.api.ManagementServer;
 import io.fulcrum.controlplane.config.ApiConfig;
 import io.fulcrum.controlplane.config.BackendConfig;
 import io.fulcrum.controlplane.config.BackendIds;
+import io.fulcrum.controlplane.config.SyncConfig;
 import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.ConfigProblem;
@@ -47,6 +48,9 @@ import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CounterType;
 import io.fulcrum.dataplane.stats.CountersFile;
+import io.fulcrum.dataplane.sync.SyncAgent;
+import io.fulcrum.dataplane.sync.SyncCounters;
+import io.fulcrum.dataplane.sync.SyncSettings;
 import io.fulcrum.dataplane.sys.Privileges;
 
 /**
@@ -151,6 +155,15 @@ public final class Appliance implements ApplianceControl, AutoCloseable
                     "interface", name, "workers", ports.ports().size(), "packet_io", ports.mode());
             }
             dataplane.publish(services);
+            if (config.sync().isPresent() && !config.vrrp().isEmpty())
+            {
+                final SyncAgent sync = dataplane.enableSync(syncSettings(config.sync().get()));
+                log.event("sync", "connection sync on " + sync.localAddress() + " with " + config.sync().get().peer()
+                    + ", " + config.sync().get().maxBytesPerSecond() * 8 / 1000 + " kbit/s at most, "
+                    + sync.settings().memoryBytes(dataplane.workers().size()) / 1024 + " KiB of buffers; its role "
+                    + "follows VRRP", "local", sync.localAddress().toString(), "peer",
+                    config.sync().get().peer().toString());
+            }
             dataplane.start();
             log.event("started", "forwarding " + services.size() + " service(s); counters in "
                 + config.dataplane().countersFile(), "version", FulcrumBuild.version(), "config",
@@ -227,8 +240,28 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     {
         if (!running.vrrp().isEmpty())
         {
-            vrrp = VrrpPair.start(running.vrrp(), this::counters, log);
+            final SyncAgent sync = dataplane.sync();
+            vrrp = sync == null ? VrrpPair.start(running.vrrp(), this::counters, log)
+                : VrrpPair.start(running.vrrp(), this::counters, log, new SyncRoleFollower(sync, log));
         }
+    }
+
+    private static SyncSettings syncSettings(final SyncConfig config)
+    {
+        final byte[] key;
+        try
+        {
+            key = config.keyBytes();
+        }
+        catch (final java.io.IOException e)
+        {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return SyncSettings.of(config.local(), config.peer(), key)
+            .withMaxBytesPerSecond(config.maxBytesPerSecond())
+            .withRingBytes(config.ringBytes())
+            .withRetransmitDatagrams(config.retransmitBuffer())
+            .withResyncIntervalMillis(config.resyncInterval().toMillis());
     }
 
     private void startApi()
@@ -295,6 +328,11 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         if (!config.vrrp().equals(running.vrrp()))
         {
             log.event("restart-needed", config.source() + ": vrrp settings changed; they take effect at the next "
+                + "restart");
+        }
+        if (!config.sync().equals(running.sync()))
+        {
+            log.event("restart-needed", config.source() + ": sync settings changed; they take effect at the next "
                 + "restart");
         }
         if (!config.api().equals(running.api()))
@@ -379,7 +417,30 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         final FulcrumConfig config = running;
         return new Views.Status(FulcrumBuild.version(), started, Duration.between(started, Instant.now()).toSeconds(),
             config.source().toString(), interfaces.isEmpty() ? "none" : interfaces.getFirst().mode(),
-            dataplane.workers().size(), vrrp == null ? List.of() : vrrp.views());
+            dataplane.workers().size(), vrrp == null ? List.of() : vrrp.views(), sync());
+    }
+
+    private Views.Sync sync()
+    {
+        final SyncAgent sync = dataplane.sync();
+        if (sync == null)
+        {
+            return Views.Sync.OFF;
+        }
+        final SyncCounters c = sync.counters();
+        final CounterTotals totals = counters();
+        final String peer = running.sync().map(s -> s.peer().getAddress().getHostAddress() + ":" + s.peer().getPort())
+            .orElse("");
+        return new Views.Sync(true, sync.role().name().toLowerCase(), peer, c.value(SyncCounters.RECORDS_SENT),
+            c.value(SyncCounters.RECORDS_INSTALLED),
+            c.value(SyncCounters.RESYNCS_COMPLETED),
+            c.value(SyncCounters.REFUSED_AUTHENTICATION)
+                + c.value(SyncCounters.REFUSED_REPLAY)
+                + c.value(SyncCounters.REFUSED_STALE_SESSION)
+                + c.value(SyncCounters.MALFORMED),
+            totals.total(CounterType.SYNC_RING_DROPPED),
+            c.value(SyncCounters.MEMORY_BYTES),
+            c.value(SyncCounters.MAX_BYTES_PER_SECOND));
     }
 
     @Override

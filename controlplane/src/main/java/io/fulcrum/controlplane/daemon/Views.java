@@ -14,8 +14,20 @@ public final class Views
      * @param vrrp one entry per VRRP instance (empty until VRRP is configured)
      */
     public record Status(String version, Instant started, long uptimeSeconds, String configFile, String packetIo,
-        int workers, List<Vrrp> vrrp)
+        int workers, List<Vrrp> vrrp, Sync sync)
     {
+        public Status(final String version, final Instant started, final long uptimeSeconds, final String configFile,
+            final String packetIo, final int workers, final List<Vrrp> vrrp)
+        {
+            this(version, started, uptimeSeconds, configFile, packetIo, workers, vrrp, Sync.OFF);
+        }
+    }
+
+    /** Connection sync with the pair's other appliance; {@link #OFF} without a sync section. */
+    public record Sync(boolean enabled, String role, String peer, long recordsSent, long recordsInstalled,
+        long resyncs, long refused, long ringDropped, long memoryBytes, long maxBytesPerSecond)
+    {
+        public static final Sync OFF = new Sync(false, "off", "", 0, 0, 0, 0, 0, 0, 0);
     }
 
     public record Vrrp(String instance, int vrid, String state, int priority)

@@ -37,6 +37,13 @@ final class VrrpPair implements AutoCloseable
     static VrrpPair start(final List<VrrpInstanceConfig> instances, final CountersSupplier counters,
         final EventLog log)
     {
+        return start(instances, counters, log, (name, state) -> { });
+    }
+
+    /** As {@link #start(List, CountersSupplier, EventLog)}, telling {@code onState} every instance's new state. */
+    static VrrpPair start(final List<VrrpInstanceConfig> instances, final CountersSupplier counters,
+        final EventLog log, final java.util.function.BiConsumer<String, VrrpState> onState)
+    {
         final List<VrrpSettings> settings = new ArrayList<>();
         for (final VrrpInstanceConfig instance : instances)
         {
@@ -49,6 +56,7 @@ final class VrrpPair implements AutoCloseable
             log.event("vrrp-" + to.name().toLowerCase(), "(" + name + ") Entering " + to + " STATE (" + reason + ")",
                 "instance", name, "from", from.name().toLowerCase(), "state", to.name().toLowerCase(),
                 "priority", priority);
+            onState.accept(name, to);
         });
         final VrrpPair pair = new VrrpPair(agent, instances);
         pair.priorities.putAll(priorities);

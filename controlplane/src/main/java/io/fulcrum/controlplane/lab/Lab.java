@@ -126,6 +126,7 @@ public final class Lab
             makeNamespaces(state);
             wireClientNet();
             wireServerLan();
+            wireSyncLink();
             placeVips();
             startBackends(state);
             installDecap();
@@ -220,6 +221,23 @@ public final class Lab
             out.printf("server LAN: %-6s %-11s %-14s %s on bridge %s%n", node.name(), node.lan4(), node.lan6(),
                 node.mac(), LabTopology.BRIDGE);
         }
+    }
+
+    /** The pair's own link for connection sync, apart from the LAN its traffic and VRRP use. */
+    private void wireSyncLink()
+    {
+        final LabNode lb1 = topology.primaryBalancer();
+        final LabNode lb2 = topology.node("lb2");
+        Commands.check("ip", "link", "add", LabTopology.SYNC_INTERFACE, "netns", lb1.namespace(), "type", "veth",
+            "peer", "name", LabTopology.SYNC_INTERFACE, "netns", lb2.namespace());
+        Commands.checkIn(lb1.namespace(), "ip", "address", "add",
+            LabTopology.SYNC_LB1 + "/" + LabTopology.SYNC_PREFIX, "dev", LabTopology.SYNC_INTERFACE);
+        Commands.checkIn(lb2.namespace(), "ip", "address", "add",
+            LabTopology.SYNC_LB2 + "/" + LabTopology.SYNC_PREFIX, "dev", LabTopology.SYNC_INTERFACE);
+        Commands.checkIn(lb1.namespace(), "ip", "link", "set", LabTopology.SYNC_INTERFACE, "up");
+        Commands.checkIn(lb2.namespace(), "ip", "link", "set", LabTopology.SYNC_INTERFACE, "up");
+        out.printf("sync link: lb1 %s <-> lb2 %s on %s%n", LabTopology.SYNC_LB1, LabTopology.SYNC_LB2,
+            LabTopology.SYNC_INTERFACE);
     }
 
     private void placeVips()
@@ -824,7 +842,7 @@ public final class Lab
         final int priority = balancer.equals(topology.primaryBalancer()) ? LabBalancerConfig.PRIMARY_PRIORITY
             : LabBalancerConfig.STANDBY_PRIORITY;
         return LabBalancerConfig.render(topology, balancer, priority, macs, packetIo, countersOf(balancer), left,
-            apiToken(), keepalived ? null : advertInterval);
+            apiToken(), keepalived ? null : advertInterval, sync && !keepalived ? syncKey() : null);
     }
 
     public String balancerConfig()
@@ -837,13 +855,35 @@ public final class Lab
     /** True: keepalived moves the VIPs and Fulcrum only forwards (to compare the two). */
     private boolean keepalived;
 
-    /** Applied to every config the lab writes for the pair (the fault suite strips the sync section with it). */
-    private java.util.function.UnaryOperator<String> configEditor = java.util.function.UnaryOperator.identity();
+    /** True: the pair syncs its connection tables over the sync link (the default). */
+    private boolean sync = true;
 
-    /** Sets what the lab does to each balancer config it writes from now on (identity: nothing). */
-    public void configEditor(final java.util.function.UnaryOperator<String> editor)
+    /** Turns the pair's connection sync on or off for the next {@link #startBalancer} (on by default). */
+    public void sync(final boolean on)
     {
-        configEditor = editor;
+        sync = on;
+    }
+
+    /** The pair's shared sync key (made once per lab, readable by root only). */
+    public Path syncKey()
+    {
+        final Path file = stateDirectory.resolve("sync.key");
+        try
+        {
+            if (!Files.exists(file))
+            {
+                Files.createDirectories(stateDirectory);
+                final byte[] random = new byte[32];
+                new java.security.SecureRandom().nextBytes(random);
+                Files.writeString(file, java.util.HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+            return file;
+        }
+        catch (final IOException e)
+        {
+            throw new LabException("cannot write " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Sets the pair's advert interval for the next {@link #startBalancer}; and whether keepalived runs VRRP. */
@@ -871,7 +911,7 @@ public final class Lab
         try
         {
             Files.createDirectories(stateDirectory);
-            Files.writeString(file, configEditor.apply(balancerConfig(balancer, packetIo, left)), StandardCharsets.UTF_8);
+            Files.writeString(file, balancerConfig(balancer, packetIo, left), StandardCharsets.UTF_8);
         }
         catch (final IOException e)
         {
@@ -926,6 +966,12 @@ public final class Lab
     public Path balancerCounters()
     {
         return countersOf(topology.primaryBalancer());
+    }
+
+    /** Where a balancer's (lb1's or lb2's) counters file lives. */
+    public Path balancerCounters(final String name)
+    {
+        return countersOf(topology.node(name));
     }
 
     private Path countersOf(final LabNode balancer)

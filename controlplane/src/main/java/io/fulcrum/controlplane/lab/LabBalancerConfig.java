@@ -56,6 +56,18 @@ public final class LabBalancerConfig
         final Map<String, String> macs, final String packetIo, final Path countersFile, final Set<String> left,
         final Path tokenFile, final String advertInterval)
     {
+        return render(topology, balancer, priority, macs, packetIo, countersFile, left, tokenFile, advertInterval,
+            null);
+    }
+
+    /**
+     * As above; with {@code syncKeyFile} (and VRRP), the pair also syncs its connection tables over the sync link
+     * ({@link LabTopology#SYNC_INTERFACE}), so that established connections survive a failover.
+     */
+    public static String render(final LabTopology topology, final LabNode balancer, final int priority,
+        final Map<String, String> macs, final String packetIo, final Path countersFile, final Set<String> left,
+        final Path tokenFile, final String advertInterval, final Path syncKeyFile)
+    {
         final StringBuilder yaml = new StringBuilder();
         yaml.append("# Fulcrum on ").append(balancer.name()).append(" in the lab '").append(topology.prefix())
             .append("' (written by fulcrum lab)\n");
@@ -80,6 +92,15 @@ public final class LabBalancerConfig
             yaml.append("  - { name: VI_6, interface: ").append(balancer.lanInterface()).append(", vrid: 52, priority: ")
                 .append(priority).append(", advert-interval: ").append(advertInterval).append(", virtual-addresses: [\"")
                 .append(LabTopology.VIP6).append("/128\"], sync-group: vips }\n");
+            if (syncKeyFile != null)
+            {
+                final boolean primary = balancer.equals(topology.primaryBalancer());
+                yaml.append("sync: { local: \"").append(primary ? LabTopology.SYNC_LB1 : LabTopology.SYNC_LB2)
+                    .append(':').append(LabTopology.SYNC_PORT).append("\", peer: \"")
+                    .append(primary ? LabTopology.SYNC_LB2 : LabTopology.SYNC_LB1).append(':')
+                    .append(LabTopology.SYNC_PORT).append("\", key-file: ").append(syncKeyFile)
+                    .append(", max-bandwidth: 10mbit }\n");
+            }
         }
         yaml.append("services:\n");
         yaml.append("  - { name: web4, vip: ").append(LabTopology.VIP4).append(", port: ").append(LabTopology.HTTP_PORT)

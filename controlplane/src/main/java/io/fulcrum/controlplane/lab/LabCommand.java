@@ -99,12 +99,16 @@ public final class LabCommand implements Callable<Integer>
         @Option(names = "--no-balancer", description = "Leave lb1 idle (start nothing on it).")
         boolean noBalancer;
 
+        @Option(names = "--no-sync", description = "Run the pair without connection sync (to see what it saves).")
+        boolean noSync;
+
         @Override
         public Integer call()
         {
             return guarded(() ->
             {
                 final Lab lab = parent.lab();
+                lab.sync(!noSync);
                 lab.up();
                 if (!noBalancer)
                 {

@@ -14,6 +14,7 @@ import java.util.List;
  *                                                        │ server LAN 10.200.0.0/24, fd00:200::/64
  *                          lan (bridge br0) ─────────────┼── lb1 (VIPs .100, ::100), lb2
  *                                                        └── be1 .11, be2 .12, be3 .13 (VIPs on lo)
+ *  lb1 eth1 10.200.9.1/30 ──(sync link: a cable of its own, as a real pair's HA port)── lb2 eth1 10.200.9.2/30
  * </pre>
  */
 public final class LabTopology
@@ -38,6 +39,13 @@ public final class LabTopology
     public static final String ROUTER_CLIENT_INTERFACE = "eth1";
     public static final String CLIENT_INTERFACE = "eth0";
     public static final String BRIDGE = "br0";
+
+    /** The pair's connection-sync link: a veth between lb1 and lb2 only, like the cable between a real pair. */
+    public static final String SYNC_INTERFACE = "eth1";
+    public static final String SYNC_LB1 = "10.200.9.1";
+    public static final String SYNC_LB2 = "10.200.9.2";
+    public static final int SYNC_PREFIX = 30;
+    public static final int SYNC_PORT = 7946;
 
     public static final int HTTP_PORT = 80;
     public static final int BACKEND_COUNT = 3;

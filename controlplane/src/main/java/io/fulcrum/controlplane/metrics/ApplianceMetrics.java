@@ -9,6 +9,7 @@ import io.fulcrum.controlplane.daemon.ApplianceControl;
 import io.fulcrum.controlplane.daemon.Views;
 import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CounterType;
+import io.fulcrum.dataplane.sync.SyncCounters;
 import io.fulcrum.dataplane.stats.DropReason;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -126,6 +127,36 @@ public final class ApplianceMetrics implements MultiCollector
             "1 for what the data plane does with the backend (active, draining, down), 0 for the others.", effective));
     }
 
+    /** Connection-state sync, when it is configured (its counters exist only then). */
+    private static void sync(final List<MetricSnapshot> metrics, final CounterTotals totals)
+    {
+        if (totals.value(CounterType.SYNC, SyncCounters.MEMORY_BYTES) == 0)
+        {
+            return;
+        }
+        final List<CounterDataPointSnapshot> events = new ArrayList<>();
+        for (int which = 0; which < SyncCounters.COUNT; which++)
+        {
+            if (which != SyncCounters.ROLE && which != SyncCounters.MEMORY_BYTES &&
+                which != SyncCounters.MAX_BYTES_PER_SECOND)
+            {
+                events.add(counterPoint(totals.value(CounterType.SYNC, which),
+                    Labels.of("event", SyncCounters.name(which).replaceAll("[^a-z]+", "_").replaceAll("_$", ""))));
+            }
+        }
+        metrics.add(counter("fulcrum_sync_events", "Connection-state sync: records, datagrams and bytes sent and "
+            + "received, retransmissions, resyncs, and what was refused, by event.", events));
+        metrics.add(counter("fulcrum_sync_ring_dropped_records", "Flow changes the workers dropped because their "
+            + "sync ring was full (repaired by a resync).",
+            List.of(counterPoint(totals.total(CounterType.SYNC_RING_DROPPED), Labels.EMPTY))));
+        metrics.add(gauge("fulcrum_sync_role", "Sync role: 0 off, 1 master (sends), 2 backup (receives).",
+            List.of(point(totals.value(CounterType.SYNC, SyncCounters.ROLE)))));
+        metrics.add(gauge("fulcrum_sync_memory_bytes", "Off-heap memory sync uses: rings, retransmit and reorder "
+            + "buffers.", List.of(point(totals.value(CounterType.SYNC, SyncCounters.MEMORY_BYTES)))));
+        metrics.add(gauge("fulcrum_sync_max_bytes_per_second", "The bandwidth sync may use.",
+            List.of(point(totals.value(CounterType.SYNC, SyncCounters.MAX_BYTES_PER_SECOND)))));
+    }
+
     private static void dataPlane(final List<MetricSnapshot> metrics, final CounterTotals totals)
     {
         metrics.add(counter("fulcrum_rx_packets", "Frames received by the data plane workers.",
@@ -153,6 +184,7 @@ public final class ApplianceMetrics implements MultiCollector
             List.of(counterPoint(busy, Labels.EMPTY))));
         metrics.add(counter("fulcrum_worker_idle_cycles", "Worker duty cycles that found nothing to do (all workers).",
             List.of(counterPoint(idle, Labels.EMPTY))));
+        sync(metrics, totals);
         metrics.add(gauge("fulcrum_worker_busy_ratio", "Busy over all duty cycles since start, all workers (0 to 1); "
             + "for a recent ratio use rate(busy) / (rate(busy) + rate(idle)).",
             List.of(point(busy + idle == 0 ? 0 : (double)busy / (busy + idle)))));

@@ -47,6 +47,9 @@ class ManagementServerTest
         assertEquals(2, status.get("workers").asInt());
         assertEquals("{\"instance\":\"vi_1\",\"vrid\":51,\"state\":\"MASTER\",\"priority\":150}",
             status.get("vrrp").get(0).toString());
+        assertEquals("master", status.get("sync").get("role").asText());
+        assertEquals("10.200.9.2:7946", status.get("sync").get("peer").asText());
+        assertEquals(1200, status.get("sync").get("recordsSent").asLong());
     }
 
     @Test

@@ -81,6 +81,11 @@ class MetricsEndpointTest
             fulcrum_service_bytes_total counter
             fulcrum_service_new_flows_total counter
             fulcrum_service_packets_total counter
+            fulcrum_sync_events_total counter
+            fulcrum_sync_max_bytes_per_second gauge
+            fulcrum_sync_memory_bytes gauge
+            fulcrum_sync_ring_dropped_records_total counter
+            fulcrum_sync_role gauge
             fulcrum_tx_packets_total counter
             fulcrum_uptime_seconds gauge
             fulcrum_vrrp_priority gauge
@@ -162,6 +167,19 @@ class MetricsEndpointTest
         assertEquals(0.15, samples.get("fulcrum_worker_busy_ratio"), 1e-9);
         assertEquals(2.0, samples.get("fulcrum_workers"));
         assertEquals(1.0, samples.get("fulcrum_info{packet_io=\"af_xdp\",version=\"0.1.0-test\"}"));
+    }
+
+    @Test
+    void syncShowsItsRoleWhatItSentAndRefusedAndWhatItMayUse()
+    {
+        final Map<String, Double> samples = scrape();
+        assertEquals(1.0, samples.get("fulcrum_sync_role"));
+        assertEquals(1200.0, samples.get("fulcrum_sync_events_total{event=\"records_sent\"}"));
+        assertEquals(1.0, samples.get("fulcrum_sync_events_total{event=\"refused_authentication\"}"));
+        assertEquals(0.0, samples.get("fulcrum_sync_events_total{event=\"refused_replayed_or_duplicate\"}"));
+        assertEquals(9.0, samples.get("fulcrum_sync_ring_dropped_records_total"), "summed over workers");
+        assertEquals(3_622_912.0, samples.get("fulcrum_sync_memory_bytes"));
+        assertEquals(1_250_000.0, samples.get("fulcrum_sync_max_bytes_per_second"));
     }
 
     @Test

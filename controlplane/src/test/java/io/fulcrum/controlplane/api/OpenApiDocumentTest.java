@@ -79,6 +79,7 @@ class OpenApiDocumentTest
         assertEquals(properties(document, "Health"), fields(api.json(api.get("/api/v1/health"))));
         assertEquals(properties(document, "Status"), fields(status));
         assertEquals(properties(document, "Vrrp"), fields(status.get("vrrp").get(0)));
+        assertEquals(properties(document, "Sync"), fields(status.get("sync")));
         assertEquals(properties(document, "Service"), fields(service));
         assertEquals(properties(document, "Backend"), fields(backend));
         assertEquals(properties(document, "HealthResult"), fields(backend.get("history").get(0)));

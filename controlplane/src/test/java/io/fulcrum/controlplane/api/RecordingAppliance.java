@@ -13,6 +13,7 @@ import io.fulcrum.dataplane.stats.CountersFile;
 import io.fulcrum.dataplane.stats.CountersRegistry;
 import io.fulcrum.dataplane.stats.DropReason;
 import io.fulcrum.dataplane.stats.WorkerCounters;
+import io.fulcrum.dataplane.sync.SyncCounters;
 
 /**
  * An appliance for the API's tests: two services, four backends in two pools, one VRRP instance, counters of two
@@ -97,6 +98,15 @@ public final class RecordingAppliance implements ApplianceControl
         first.idleCycles().set(750);
         second.busyCycles().set(50);
         second.idleCycles().set(950);
+        // Connection sync, as the master of a pair writes it.
+        final SyncCounters sync = new SyncCounters(registry.manager());
+        sync.get(SyncCounters.ROLE).set(1);
+        sync.get(SyncCounters.RECORDS_SENT).set(1200);
+        sync.get(SyncCounters.REFUSED_AUTHENTICATION).set(1);
+        sync.get(SyncCounters.MEMORY_BYTES).set(3_622_912);
+        sync.get(SyncCounters.MAX_BYTES_PER_SECOND).set(1_250_000);
+        SyncCounters.ringDropped(registry.manager(), 0).set(4);
+        SyncCounters.ringDropped(registry.manager(), 1).set(5);
     }
 
     /** The calls seen so far, e.g. {@code services} or {@code setAdminState web 10.0.0.3 DRAINING}. */
@@ -134,7 +144,8 @@ public final class RecordingAppliance implements ApplianceControl
     {
         calls.add("status");
         return new Views.Status(VERSION, Instant.parse("2026-11-25T11:00:00Z"), 3725, "/etc/fulcrum/fulcrum.yaml",
-            "af_xdp", 2, List.of(new Views.Vrrp("vi_1", 51, vrrpState, 150)));
+            "af_xdp", 2, List.of(new Views.Vrrp("vi_1", 51, vrrpState, 150)),
+            new Views.Sync(true, "master", "10.200.9.2:7946", 1200, 0, 3, 1, 0, 3_622_912, 1_250_000));
     }
 
     @Override

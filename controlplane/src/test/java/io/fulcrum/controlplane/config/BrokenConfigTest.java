@@ -48,15 +48,29 @@ class BrokenConfigTest
             broken("an empty file", "", 1, 1, "", "the file is empty"),
             broken("a file of comments only", "# nothing here\n", 1, 1, "", "the file is empty"),
             broken("a list instead of a mapping", "- a\n- b\n", 1, 1, "",
-                "expected a mapping with fields dataplane, services, pools, api, vrrp, found a list"),
+                "expected a mapping with fields dataplane, services, pools, api, vrrp, sync, found a list"),
             broken("a bare word instead of a mapping", "hello\n", 1, 1, "", "found 'hello'"),
             broken("an unclosed flow list", "services: [\n", 2, 1, "", "YAML syntax: expected the node content"),
             broken("a tab for indentation", "services:\n\t- name: web\n", 2, 1, "", "YAML syntax: found character '\\t(TAB)' that cannot start any token"),
             broken("a control character", "services: []\npools: [\u0007]\n", 2, 9, "", "character U+0007 is not allowed"),
             broken("two documents", "services: []\n---\npools: []\n", 2, 1, "", "expected a single document"),
             broken("a misspelt section", "servces: []\n", 1, 1, "servces",
-                "unknown field 'servces' (expected one of: dataplane, services, pools, api, vrrp)"),
-            broken("a section reserved for a later release", "sync: {}\n", 1, 1, "sync", "'sync' is reserved for connection sync"),
+                "unknown field 'servces' (expected one of: dataplane, services, pools, api, vrrp, sync)"),
+            // sync
+            broken("sync without vrrp", "sync: { local: \"10.200.9.1:7946\", peer: \"10.200.9.2:7946\", key-file: k }\n",
+                1, 7, "sync", "sync needs a vrrp section"),
+            broken("a sync key too short", "vrrp: []\nsync: { local: \"10.200.9.1:7946\", peer: \"10.200.9.2:7946\", "
+                + "key: abcd }\n", 2, 65, "sync.key", "expected at least 32 bytes in hex"),
+            broken("sync with neither key nor key-file", "vrrp: []\nsync: { local: \"10.200.9.1:7946\", "
+                + "peer: \"10.200.9.2:7946\" }\n", 2, 7, "sync", "expected one of key or key-file"),
+            broken("a sync peer without a port", "vrrp: []\nsync: { local: \"10.200.9.1:7946\", peer: 10.200.9.2, "
+                + "key-file: k }\n", 2, 41, "sync.peer", "expected ADDRESS:PORT"),
+            broken("a sync bandwidth without a unit", "vrrp: []\nsync: { local: \"10.200.9.1:7946\", "
+                + "peer: \"10.200.9.2:7946\", key-file: k, max-bandwidth: 10 }\n", 2, 88, "sync.max-bandwidth",
+                "expected a rate from 80kbit to 100gbit"),
+            broken("a sync ring size not a power of two", "vrrp: []\nsync: { local: \"10.200.9.1:7946\", "
+                + "peer: \"10.200.9.2:7946\", key-file: k, ring-size: 3MiB }\n", 2, 84, "sync.ring-size",
+                "expected a power of two from 4KiB to 256MiB"),
             broken("vrrp as a mapping", "vrrp: {}\n", 1, 7, "vrrp", "expected a list of VRRP instances"),
             broken("a VRRP instance without a vrid", "vrrp:\n  - { name: VI_1, interface: eth0, virtual-addresses: [10.0.0.1] }\n",
                 2, 5, "vrrp[0]", "expected vrid"),

@@ -186,6 +186,36 @@ class ConfigLoaderTest
     }
 
     @Test
+    void aSyncSectionGivesTheLinkTheKeyAndTheBoundsItNames() throws Exception
+    {
+        final String key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        final FulcrumConfig config = ConfigLoader.parse(Path.of("sync.yaml"), """
+            services: []
+            pools: []
+            vrrp:
+              - { name: VI_1, interface: eth0, vrid: 51, virtual-addresses: [192.0.2.10] }
+            sync:
+              local: "10.200.9.1:7946"
+              peer: "10.200.9.2:7946"
+              key: %s
+              max-bandwidth: 20mbit
+              ring-size: 256KiB
+              retransmit-buffer: 512
+              resync-interval: 1m
+            """.formatted(key));
+        final SyncConfig sync = config.sync().orElseThrow();
+        assertEquals(new java.net.InetSocketAddress(IpLiterals.parse("10.200.9.1"), 7946), sync.local());
+        assertEquals(new java.net.InetSocketAddress(IpLiterals.parse("10.200.9.2"), 7946), sync.peer());
+        assertEquals(key, java.util.HexFormat.of().formatHex(sync.keyBytes()));
+        assertEquals(2_500_000, sync.maxBytesPerSecond());
+        assertEquals(256 * 1024, sync.ringBytes());
+        assertEquals(512, sync.retransmitBuffer());
+        assertEquals(Duration.ofMinutes(1), sync.resyncInterval());
+        assertEquals(java.util.Optional.empty(),
+            ConfigLoader.parse(Path.of("none.yaml"), "services: []\npools: []\n").sync());
+    }
+
+    @Test
     void integersMayBeWrittenInHexadecimalAsTheYamlCoreSchemaAllows() throws ConfigException
     {
         final FulcrumConfig config = ConfigLoader.parse(Path.of("hex.yaml"), "dataplane: { batch-size: 0x40 }\n");

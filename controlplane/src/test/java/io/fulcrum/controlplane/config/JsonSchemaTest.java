@@ -67,6 +67,7 @@ class JsonSchemaTest
         assertEquals(new TreeSet<>(ConfigLoader.API), fields(at("/properties/api")));
         assertEquals(new TreeSet<>(ConfigLoader.TLS), fields(at("/properties/api/properties/tls")));
         assertEquals(new TreeSet<>(ConfigLoader.VRRP), fields(at("/properties/vrrp/items")));
+        assertEquals(new TreeSet<>(ConfigLoader.SYNC), fields(at("/properties/sync")));
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.fulcrum.controlplane.lab;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -24,16 +23,12 @@ import io.fulcrum.controlplane.lab.chaos.WorkloadResult;
  * The fault suite of issue 6 on a lab of its own: 200 long-lived connections asking every 100 ms and 20 new
  * connections a second through each fault. Counts are asserted exactly; the only timing is the suite's own bounds.
  *
- * <p>Scenarios 1, 5 and 7 need connection state on the standby (sync) or across a restart (the persistent table):
- * their zero-loss assertions run only with {@code -Dfulcrum.chaos.stateful=true}, to be set (or
- * {@link #STATEFUL_FAILOVER} made true) once sync and the persistent table are merged.
+ * <p>Scenarios 1, 5 and 7 need connection state on the standby (sync) or across a restart (the persistent table);
+ * the last test runs scenario 1 without sync, to show that the suite tells the difference.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class ChaosSuiteTest
 {
-    /** Flip when connection-state sync and the persistent connection table are in the build. */
-    static final boolean STATEFUL_FAILOVER = Boolean.getBoolean("fulcrum.chaos.stateful");
-
     private Lab lab;
     private final Map<Scenario, ScenarioResult> results = new EnumMap<>(Scenario.class);
 
@@ -91,21 +86,18 @@ final class ChaosSuiteTest
     @Test
     void masterKilledAfterABackendWasAddedLosesNoConnectionWithStatefulFailover()
     {
-        assumeTrue(STATEFUL_FAILOVER, "needs connection-state sync: -Dfulcrum.chaos.stateful=true once merged");
         assertHitless(Scenario.MASTER_KILLED);
     }
 
     @Test
     void dataPlaneRestartLosesNoConnectionWithThePersistentTable()
     {
-        assumeTrue(STATEFUL_FAILOVER, "needs the persistent table and sync: -Dfulcrum.chaos.stateful=true once merged");
         assertHitless(Scenario.DATAPLANE_RESTART);
     }
 
     @Test
     void aLossySyncLinkStillLosesNoConnectionOnFailover()
     {
-        assumeTrue(STATEFUL_FAILOVER, "needs connection-state sync: -Dfulcrum.chaos.stateful=true once merged");
         assertFalse(results.get(Scenario.SYNC_LOSS).wasSkipped(), results.get(Scenario.SYNC_LOSS).skipped());
         assertHitless(Scenario.SYNC_LOSS);
     }

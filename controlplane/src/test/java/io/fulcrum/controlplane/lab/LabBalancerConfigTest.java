@@ -73,6 +73,26 @@ final class LabBalancerConfigTest
     }
 
     @Test
+    void thePairSyncsOverItsOwnLinkEachPointingAtTheOther() throws Exception
+    {
+        final LabTopology topology = new LabTopology("fl");
+        final Path key = Path.of("/run/fulcrum-lab/fl/sync.key");
+        final io.fulcrum.controlplane.config.FulcrumConfig lb1 = ConfigLoader.parse(Path.of("lb1.yaml"),
+            LabBalancerConfig.render(topology, topology.primaryBalancer(), LabBalancerConfig.PRIMARY_PRIORITY, MACS,
+                "auto", COUNTERS, java.util.Set.of(), null, "100ms", key));
+        final io.fulcrum.controlplane.config.FulcrumConfig lb2 = ConfigLoader.parse(Path.of("lb2.yaml"),
+            LabBalancerConfig.render(topology, topology.node("lb2"), LabBalancerConfig.STANDBY_PRIORITY, MACS,
+                "auto", COUNTERS, java.util.Set.of(), null, "100ms", key));
+        assertEquals(lb1.sync().orElseThrow().local(), lb2.sync().orElseThrow().peer());
+        assertEquals(lb2.sync().orElseThrow().local(), lb1.sync().orElseThrow().peer());
+        assertEquals(LabTopology.SYNC_LB1, lb1.sync().orElseThrow().local().getAddress().getHostAddress());
+        assertEquals(java.util.Optional.of(key), lb1.sync().orElseThrow().keyFile());
+        assertEquals(java.util.Optional.empty(), ConfigLoader.parse(Path.of("off.yaml"),
+            LabBalancerConfig.render(topology, topology.primaryBalancer(), LabBalancerConfig.PRIMARY_PRIORITY, MACS,
+                "auto", COUNTERS, java.util.Set.of(), null, "100ms", null)).sync(), "sync off");
+    }
+
+    @Test
     void aBackendWithoutAMacIsRefused()
     {
         assertThrows(IllegalArgumentException.class, () -> LabBalancerConfig.render(new LabTopology("fl"),

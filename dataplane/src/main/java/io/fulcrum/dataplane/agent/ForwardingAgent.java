@@ -10,6 +10,7 @@ import io.fulcrum.dataplane.forward.Forwarder;
 import io.fulcrum.dataplane.port.PacketBatch;
 import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.stats.WorkerCounters;
+import io.fulcrum.dataplane.sync.WorkerSync;
 
 /**
  * One worker's duty cycle: receive a batch from its port, decide every frame, hand the batch back, and in idle
@@ -28,6 +29,8 @@ public final class ForwardingAgent implements Agent
     private final ForwardingTablePublisher tables;
     private final EpochClock clock;
     private final WorkerCounters counters;
+    /** Connection-state sync's rings for this worker; null when sync is off. */
+    private WorkerSync sync;
 
     public ForwardingAgent(final int workerId, final Port port, final int batchSize, final Forwarder forwarder,
         final ForwardingTablePublisher tables, final EpochClock clock, final WorkerCounters counters)
@@ -62,6 +65,10 @@ public final class ForwardingAgent implements Agent
             counters.flowEvictions().setRelease(connections.evictions());
             counters.idleCycles().incrementRelease();
         }
+        if (sync != null)
+        {
+            work += sync.doWork(connections, tables.current(), clock.time());
+        }
         return work;
     }
 
@@ -76,6 +83,18 @@ public final class ForwardingAgent implements Agent
     public String roleName()
     {
         return "fulcrum-worker-" + workerId + "-" + port.name();
+    }
+
+    /** Turns connection-state sync on for this worker; before the worker's thread starts. */
+    public void sync(final WorkerSync workerSync)
+    {
+        this.sync = workerSync;
+        forwarder.sync(workerSync);
+    }
+
+    public WorkerSync sync()
+    {
+        return sync;
     }
 
     public Forwarder forwarder()

@@ -424,6 +424,37 @@ public final class ConnectionTable implements AutoCloseable
         sweepCursor = 0;
     }
 
+    /**
+     * Visits the live (unexpired) entries among {@code maxSlots} slots from {@code fromSlot}, in slot order, and
+     * returns the slot after the last one visited ({@link #capacity()} once the end is reached): a bounded step of a
+     * walk over the whole table, which the owning worker takes once a duty cycle (sync's bulk resync). Allocates
+     * nothing; the key passed to the consumer is reused between calls.
+     */
+    public int forEachLive(final int fromSlot, final int maxSlots, final long nowMillis, final EntryConsumer consumer)
+    {
+        final int end = (int)Math.min((long)fromSlot + maxSlots, capacity);
+        final FlowKey key = scratch;
+        for (int slot = Math.max(0, fromSlot); slot < end; slot++)
+        {
+            final long base = (long)slot << SLOT_SHIFT;
+            final byte state = slots.get(BYTE, base + STATE);
+            if (state == EMPTY || isExpired(base, nowMillis))
+            {
+                continue;
+            }
+            key.set(
+                slots.get(LONG, base + SRC_HI),
+                slots.get(LONG, base + SRC_LO),
+                slots.get(LONG, base + DST_HI),
+                slots.get(LONG, base + DST_LO),
+                slots.get(SHORT, base + SRC_PORT),
+                slots.get(SHORT, base + DST_PORT),
+                slots.get(BYTE, base + PROTOCOL));
+            consumer.accept(key, slots.get(INT, base + BACKEND), slots.get(LONG, base + LAST_SEEN), state == CLOSING);
+        }
+        return end;
+    }
+
     /** Frees the memory (unmaps a mapped table); the table must not be used afterwards. */
     @Override
     public void close()

@@ -13,6 +13,7 @@ import io.fulcrum.dataplane.port.PacketBatch;
 import io.fulcrum.dataplane.port.Verdict;
 import io.fulcrum.dataplane.stats.DropReason;
 import io.fulcrum.dataplane.stats.WorkerCounters;
+import io.fulcrum.dataplane.sync.WorkerSync;
 
 /**
  * The forwarding decision for one worker, packet by packet: parse, match a service, find the flow's backend (the
@@ -38,6 +39,8 @@ public final class Forwarder
     private final int[] malformedByCode = new int[ParseResult.COUNT];
 
     private WorkerCounters.ObjectCounters objects;
+    /** Where new and closing flows are recorded for the standby; null when sync is off. */
+    private WorkerSync sync;
     /** Frames of the current batch sent out: the counter is bumped once a batch, not once a packet. */
     private int transmitted;
 
@@ -120,10 +123,18 @@ public final class Forwarder
             }
             connections.insert(key, hash, backend, now);
             newFlow = true;
+            if (sync != null)
+            {
+                sync.flowOpened(key, table.backendHi(backend), table.backendLo(backend));
+            }
         }
         if (protocol == PROTO_TCP && (parser.tcpFlags() & (TCP_FIN | TCP_RST)) != 0)
         {
             connections.markClosing(key, hash, now);
+            if (sync != null)
+            {
+                sync.flowClosing(key);
+            }
         }
         encapsulate(batch, i, memory, table, service, backend, (int)hash, newFlow);
     }
@@ -298,6 +309,12 @@ public final class Forwarder
     public int malformed(final int parseResult)
     {
         return malformedByCode[parseResult];
+    }
+
+    /** Records new and closing flows into {@code workerSync} from now on (set before the worker starts). */
+    public void sync(final WorkerSync workerSync)
+    {
+        this.sync = workerSync;
     }
 
     public ConnectionTable connections()

@@ -22,6 +22,10 @@ public final class CounterType
     public static final int BACKEND_PACKETS = 30;
     public static final int BACKEND_BYTES = 31;
     public static final int BACKEND_NEW_FLOWS = 32;
+    /** Connection-state sync, the agent's; the owner id says which (see SyncCounters). */
+    public static final int SYNC = 40;
+    /** Flow changes a worker dropped because its sync ring was full (sync repairs them with a resync). */
+    public static final int SYNC_RING_DROPPED = 41;
 
     private CounterType()
     {
@@ -43,6 +47,8 @@ public final class CounterType
             case SERVICE_PACKETS, BACKEND_PACKETS -> "packets";
             case SERVICE_BYTES, BACKEND_BYTES -> "bytes";
             case SERVICE_NEW_FLOWS, BACKEND_NEW_FLOWS -> "new flows";
+            case SYNC -> "sync";
+            case SYNC_RING_DROPPED -> "sync records dropped (ring full)";
             default -> "type " + typeId;
         };
     }

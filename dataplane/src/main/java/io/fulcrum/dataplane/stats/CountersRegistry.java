@@ -91,6 +91,12 @@ public final class CountersRegistry
         return counter;
     }
 
+    /** The writer's view of the counters file, for components that own their counters (sync); control thread. */
+    public CountersManager manager()
+    {
+        return manager;
+    }
+
     public List<WorkerCounters> workers()
     {
         return List.copyOf(workers);

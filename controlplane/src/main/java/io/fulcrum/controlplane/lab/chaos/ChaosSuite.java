@@ -73,7 +73,7 @@ public final class ChaosSuite
      */
     public List<ScenarioResult> run(final List<Scenario> scenarios)
     {
-        lab.configEditor(sync ? java.util.function.UnaryOperator.identity() : SyncSection::remove);
+        lab.sync(sync);
         faults.clear();
         if (!faults.liveBalancers().isEmpty())
         {
@@ -96,11 +96,10 @@ public final class ChaosSuite
 
     private ScenarioResult run(final Scenario scenario)
     {
-        final OptionalInt syncPort = sync ? SyncSection.port(lab.balancerConfig()) : OptionalInt.empty();
+        final OptionalInt syncPort = sync ? OptionalInt.of(LabTopology.SYNC_PORT) : OptionalInt.empty();
         if (scenario == Scenario.SYNC_LOSS && syncPort.isEmpty())
         {
-            return ScenarioResult.skipped(scenario, sync ? "needs sync: the lab's balancer config has no sync: "
-                + "section with a port (connection-state sync is not in this build)" : "needs sync: run without sync");
+            return ScenarioResult.skipped(scenario, "needs sync: run without sync");
         }
         final List<String> steps = new ArrayList<>();
         if (scenario.backendAdded())
