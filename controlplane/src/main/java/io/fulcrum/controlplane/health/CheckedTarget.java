@@ -25,6 +25,7 @@ final class CheckedTarget
     boolean stopped;
     private int consecutiveSuccesses;
     private int consecutiveFailures;
+    private boolean holding;
     private volatile HealthStatus status = new HealthStatus(HealthState.UNKNOWN, List.of());
 
     CheckedTarget(final HealthTarget target)
@@ -39,18 +40,32 @@ final class CheckedTarget
         return status;
     }
 
+    /** Whether the last check passed. */
+    boolean lastPassed()
+    {
+        return consecutiveSuccesses > 0;
+    }
+
+    /** Whether the target has failed enough to fall but was held up because no other target passed. */
+    boolean holding()
+    {
+        return holding;
+    }
+
     /**
      * Counts a result and moves the state as {@link HealthState} describes.
      *
+     * @param corroborated false when no other target passes: a fall is then held (see {@link HealthChecker})
      * @return why the state changed, or null when it did not
      */
-    String record(final HealthStatus.Result result)
+    String record(final HealthStatus.Result result, final boolean corroborated)
     {
         final HealthState before = status.state();
         HealthState after = before;
         String reason = null;
         if (result.ok())
         {
+            holding = false;
             consecutiveSuccesses++;
             consecutiveFailures = 0;
             if (before == HealthState.UNKNOWN)
@@ -68,10 +83,18 @@ final class CheckedTarget
         {
             consecutiveFailures++;
             consecutiveSuccesses = 0;
+            holding = false;
             if (before != HealthState.DOWN && consecutiveFailures >= check.fall())
             {
-                after = HealthState.DOWN;
-                reason = consecutiveFailures + " consecutive checks failed, last: " + result.detail();
+                if (corroborated)
+                {
+                    after = HealthState.DOWN;
+                    reason = consecutiveFailures + " consecutive checks failed, last: " + result.detail();
+                }
+                else
+                {
+                    holding = true;
+                }
             }
         }
         final List<HealthStatus.Result> history = new ArrayList<>(HealthStatus.HISTORY);

@@ -27,6 +27,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it started, so runs of one target never overlap. States move as {@link HealthState} describes and the listener
  * hears of each change.
  *
+ * <p>Fail-open when nothing passes: a target is taken down only while some other target's last check passed. When
+ * every check fails at once, the likelier cause is this appliance's own network (a partitioned LAN port, a switch
+ * reboot) rather than every backend dying together, and taking them all down would move every established flow to
+ * a server that resets it once the network heals (the fault suite's partition scenario). The targets keep their
+ * state, the hold is logged, and the first target that passes again lets the others fall as usual. With a single
+ * target there is nothing to compare, and it falls as usual.
+ *
  * <p>{@link #update} and {@link #status} may be called from any thread; the listener is called on the event loop.
  */
 public final class HealthChecker implements AutoCloseable
@@ -41,6 +48,8 @@ public final class HealthChecker implements AutoCloseable
     private final Probes probes;
     private final Map<Key, CheckedTarget> targets = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** A hold was logged and no check has passed since (event loop only). */
+    private boolean holdLogged;
 
     /**
      * @param listener told of every state change, on the event loop
@@ -234,7 +243,20 @@ public final class HealthChecker implements AutoCloseable
         }
         target.inFlight = null;
         final long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        final String reason = target.record(new HealthStatus.Result(clock.instant(), ok, millis, detail));
+        final boolean corroborated = ok || targets.size() < 2 || anotherPasses(target);
+        final String reason = target.record(new HealthStatus.Result(clock.instant(), ok, millis, detail), corroborated);
+        if (target.holding() && !holdLogged)
+        {
+            holdLogged = true;
+            LOG.log(System.Logger.Level.WARNING, "every health check is failing: suspecting this appliance's own "
+                + "network, so no backend is taken down until one passes again (first held: " + target.pool + " "
+                + IpLiterals.format(target.address) + ")");
+        }
+        else if (ok && holdLogged)
+        {
+            holdLogged = false;
+            LOG.log(System.Logger.Level.WARNING, "a health check passes again: backends fall as usual");
+        }
         if (reason != null)
         {
             try
@@ -251,6 +273,18 @@ public final class HealthChecker implements AutoCloseable
         {
             schedule(target, Math.max(0, target.check.interval().toMillis() - millis));
         }
+    }
+
+    private boolean anotherPasses(final CheckedTarget failed)
+    {
+        for (final CheckedTarget other : targets.values())
+        {
+            if (other != failed && !other.stopped && other.lastPassed())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private record Key(String pool, InetAddress address)

@@ -111,6 +111,41 @@ class HealthCheckerTest
     }
 
     @Test
+    void whenEveryCheckFailsAtOnceNoBackendIsTakenDownUntilOnePassesAgain() throws Exception
+    {
+        final TcpListener first = listen(0);
+        final TcpListener second = listen(0);
+        final int secondPort = second.port();
+        checker().update(List.of(new HealthTarget("a", LOOPBACK, check(HealthCheckType.TCP, first.port(), 2, 3)),
+            new HealthTarget("b", LOOPBACK, check(HealthCheckType.TCP, secondPort, 2, 3))));
+        awaitTransition("a", HealthState.UP);
+        awaitTransition("b", HealthState.UP);
+
+        first.close(); // both fail together, as when this appliance's own port is cut off
+        second.close();
+        eventually(() -> failuresInARow(checker.status("a", LOOPBACK).history()) >= 6
+            && failuresInARow(checker.status("b", LOOPBACK).history()) >= 6);
+        assertEquals(HealthState.UP, checker.status("a", LOOPBACK).state(), transitions::toString);
+        assertEquals(HealthState.UP, checker.status("b", LOOPBACK).state(), transitions::toString);
+        assertEquals(2, transitions.size(), transitions::toString);
+
+        listen(secondPort); // b passes again: a's failures are now a's own, and it falls at its next failure
+        final Transition down = awaitTransition("a", HealthState.DOWN);
+        assertTrue(down.reason().contains("consecutive checks failed"), down.reason());
+        assertEquals(HealthState.UP, checker.status("b", LOOPBACK).state());
+    }
+
+    private static int failuresInARow(final List<HealthStatus.Result> history)
+    {
+        int count = 0;
+        for (int i = history.size() - 1; i >= 0 && !history.get(i).ok(); i--)
+        {
+            count++;
+        }
+        return count;
+    }
+
+    @Test
     void anIpv6BackendIsCheckedOnItsOwnAddress() throws Exception
     {
         final InetAddress v6 = InetAddress.ofLiteral("::1");
@@ -199,7 +234,8 @@ class HealthCheckerTest
 
         assertEquals("first check passed: HTTP 200", awaitTransition("insecure", HealthState.UP).reason());
         final Transition refused = awaitTransition("verifying", HealthState.DOWN);
-        assertTrue(refused.reason().startsWith("1 consecutive checks failed, last: TLS: "), refused.reason());
+        // 1, or 2 when its first check ended before the other target had passed (a fall is held until one passes)
+        assertTrue(refused.reason().matches("[12] consecutive checks failed, last: TLS: .*"), refused.reason());
     }
 
     @Test
