@@ -86,7 +86,7 @@ final class CheckedTarget
             holding = false;
             if (before != HealthState.DOWN && consecutiveFailures >= check.fall())
             {
-                if (corroborated)
+                if (corroborated || before == HealthState.UNKNOWN) // UNKNOWN takes no new flows either: nothing to hold
                 {
                     after = HealthState.DOWN;
                     reason = consecutiveFailures + " consecutive checks failed, last: " + result.detail();

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it started, so runs of one target never overlap. States move as {@link HealthState} describes and the listener
  * hears of each change.
  *
- * <p>Fail-open when nothing passes: a target is taken down only while some other target's last check passed. When
+ * <p>Fail-open when nothing passes: an UP target is taken down only while some other target's last check passed. When
  * every check fails at once, the likelier cause is this appliance's own network (a partitioned LAN port, a switch
  * reboot) rather than every backend dying together, and taking them all down would move every established flow to
  * a server that resets it once the network heals (the fault suite's partition scenario). The targets keep their
