@@ -36,6 +36,7 @@ public final class VipOwner implements AutoCloseable
     private final MemorySegment capture = Libc.errnoSegment(arena);
     private final MemorySegment linkAddress;
     private long announcementsSent;
+    private long addedAt;
 
     public VipOwner(final String instance, final Rtnetlink rtnetlink, final int ifIndex, final long mac,
         final List<VirtualAddress> addresses, final long primaryHi, final long primaryLo)
@@ -51,9 +52,15 @@ public final class VipOwner implements AutoCloseable
         this.linkAddress = PacketSockets.sockaddrLl(arena, 0, ifIndex);
     }
 
-    /** Adds every address (one already there is fine) and sends the first announcements. */
+    /**
+     * Adds every address (one already there is fine) and sends the first {@code announcements}: the first round goes
+     * out before the addresses are added, so that neighbours turn to this box while rtnetlink works (about a
+     * millisecond per address, more for IPv6); the data plane forwards service traffic whether or not the kernel holds
+     * the address yet. The other rounds follow the addition.
+     */
     public void add(final int announcements)
     {
+        announce(Math.min(1, announcements));
         for (final VirtualAddress vip : addresses)
         {
             try
@@ -65,7 +72,8 @@ public final class VipOwner implements AutoCloseable
                 LOG.log(System.Logger.Level.ERROR, "({0}) cannot add {1}: {2}", instance, vip, e.getMessage());
             }
         }
-        announce(announcements);
+        addedAt = System.nanoTime();
+        announce(announcements - 1);
     }
 
     /** Removes every address; one already gone is fine. */
@@ -102,6 +110,12 @@ public final class VipOwner implements AutoCloseable
                 }
             }
         }
+    }
+
+    /** When {@link #add} finished adding the addresses (System.nanoTime). */
+    public long addedAt()
+    {
+        return addedAt;
     }
 
     public long announcementsSent()

@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
+import io.fulcrum.controlplane.lab.Commands;
 import io.fulcrum.controlplane.lab.DecapHook;
 import io.fulcrum.controlplane.lab.Lab;
 import io.fulcrum.controlplane.lab.LabBackendServer;
 import io.fulcrum.controlplane.lab.LabTopology;
 import io.fulcrum.controlplane.lab.UdpProbe;
+import io.fulcrum.dataplane.sys.Scheduling;
 
 /**
  * Client-visible outage of a VRRP failover, Fulcrum's VRRP beside keepalived 2.2.7, on the same lab, in the same run:
@@ -22,7 +24,11 @@ import io.fulcrum.controlplane.lab.UdpProbe;
  * box); the outage is the longest stretch without answers. Both pairs forward with Fulcrum's data plane; only the
  * VRRP daemon differs. Rounds alternate between the two so the machine's noise hits both alike; medians are printed.
  *
- * <pre>sudo java -cp benchmarks/target/benchmarks.jar io.fulcrum.benchmarks.failover.FailoverHarness [ROUNDS]</pre>
+ * <pre>sudo java -cp benchmarks/target/benchmarks.jar io.fulcrum.benchmarks.failover.FailoverHarness [ROUNDS [INTERVAL...]]</pre>
+ *
+ * <p>Intervals default to 1s 100ms 10ms. With {@code -Dfailover.capture=DIR} each round is also captured on the
+ * router's LAN port with dumpcap ({@code DIR/ROUND-DAEMON-INTERVAL.pcapng}): the last advert of the old master, the
+ * first of the new one, its gratuitous ARP and the first probe the router sends to the new MAC give the timeline.
  */
 public final class FailoverHarness
 {
@@ -36,6 +42,17 @@ public final class FailoverHarness
     public static void main(final String[] args) throws Exception
     {
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        final List<Duration> intervals = new ArrayList<>();
+        for (int i = 1; i < args.length; i++)
+        {
+            intervals.add(args[i].endsWith("ms") ? Duration.ofMillis(Long.parseLong(args[i].replace("ms", "")))
+                : Duration.ofSeconds(Long.parseLong(args[i].replace("s", ""))));
+        }
+        if (intervals.isEmpty())
+        {
+            intervals.addAll(INTERVALS);
+        }
+        final String capture = System.getProperty("failover.capture");
         final Path state = Files.createTempDirectory("fulcrum-failover-");
         final Lab lab = new Lab(new LabTopology("fo"), state, System.err, DecapHook.XDP_IN_SERVER);
         Runtime.getRuntime().addShutdownHook(new Thread(lab::down));
@@ -43,14 +60,21 @@ public final class FailoverHarness
         try
         {
             lab.up();
-            for (final Duration interval : INTERVALS)
+            for (final Duration interval : intervals)
             {
                 final long[][] outages = new long[2][rounds];
                 for (int round = 0; round < rounds; round++)
                 {
                     for (int daemon = 0; daemon < 2; daemon++)
                     {
-                        outages[daemon][round] = measure(lab, interval, daemon == 1);
+                        final Path pcap = capture == null ? null : Path.of(capture).resolve((round + 1) + "-"
+                            + (daemon == 1 ? "keepalived" : "fulcrum") + "-" + interval.toMillis() + "ms.pcapng");
+                        long outage = -1;
+                        for (int attempt = 1; attempt <= 3 && outage < 0; attempt++)
+                        {
+                            outage = measure(lab, interval, daemon == 1, pcap);
+                        }
+                        outages[daemon][round] = outage;
                         System.err.printf("advert %s, %s, round %d: outage %d ms%n", interval,
                             daemon == 1 ? "keepalived" : "fulcrum", round + 1, outages[daemon][round]);
                     }
@@ -71,16 +95,30 @@ public final class FailoverHarness
     }
 
     /** One failover: the pair up with this VRRP daemon, probe, kill lb1, then everything back as it was. */
-    private static long measure(final Lab lab, final Duration interval, final boolean keepalived) throws Exception
+    private static long measure(final Lab lab, final Duration interval, final boolean keepalived, final Path pcap)
+        throws Exception
     {
         lab.vrrp(interval, keepalived);
         lab.startBalancer("auto");
+        Process dumpcap = null;
         try
         {
-            Thread.sleep(Math.max(500, 4 * interval.toMillis())); // the backup has heard a few adverts
+            if (pcap != null)
+            {
+                Files.createDirectories(pcap.getParent());
+                dumpcap = new ProcessBuilder("ip", "netns", "exec", lab.topology().node("router").namespace(),
+                    "dumpcap", "-q", "-i", "eth0", "-w", pcap.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            }
+            // the backup has heard a few adverts, and both JVMs are past their start (JIT, first collections)
+            Thread.sleep(Math.max(1500, 4 * interval.toMillis()));
             final Duration probeFor = Duration.ofMillis(1000 + 4 * interval.toMillis() + 1000);
             final CompletableFuture<UdpProbe.Result> probe = CompletableFuture.supplyAsync(() ->
             {
+                // The probe's sender at real-time priority (below the VRRP threads' 20), as for the reference
+                // figures: on 2 cores a normal thread was seen held back 5-15 ms right at the takeover, sending its
+                // queued probes late in a burst, which blurs the outage for both daemons.
+                Scheduling.setCurrentThread(Scheduling.SCHED_FIFO, 10);
                 try
                 {
                     return UdpProbe.run(lab.topology().client().namespace(), InetAddress.getByName(LabTopology.VIP4),
@@ -90,13 +128,33 @@ public final class FailoverHarness
                 {
                     throw new IllegalStateException(e);
                 }
-            });
+            }, task -> Thread.ofPlatform().name("probe").start(task));
             Thread.sleep(1000);
+            // A round counts only when the router sends the VIP's traffic to lb1 at the moment lb1 dies: after a
+            // spurious takeover by lb2 (a daemon that stalled at start) the router may still point at lb2, whose data
+            // plane forwards too, and the kill would show no outage at all.
+            final String neighbour = Commands.checkIn(lab.topology().node("router").namespace(), "ip", "neigh", "show",
+                LabTopology.VIP4);
+            final String lb1Mac = Commands.checkIn(lab.topology().node("lb1").namespace(), "cat",
+                "/sys/class/net/" + LabTopology.LAN_INTERFACE + "/address").strip();
+            if (!neighbour.contains(lb1Mac))
+            {
+                System.err.printf("advert %s, %s: round not counted, the router's entry for the VIP is '%s', not lb1 "
+                    + "(%s); measuring again%n", interval, keepalived ? "keepalived" : "fulcrum", neighbour.strip(),
+                    lb1Mac);
+                probe.get();
+                return -1;
+            }
             lab.kill("lb1", true);
             return probe.get().outageMillis();
         }
         finally
         {
+            if (dumpcap != null)
+            {
+                dumpcap.destroy();
+                dumpcap.waitFor();
+            }
             lab.stopBalancer();
             lab.revive("lb1");
         }
