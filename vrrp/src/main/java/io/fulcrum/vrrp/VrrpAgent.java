@@ -885,9 +885,10 @@ public final class VrrpAgent implements AutoCloseable
         private void takeoverTimes(final long start, final long end)
         {
             LOG.log(System.Logger.Level.INFO, "({0}) takeover: timer ran {1} us late, {2} us to the VIP change,"
-                + " addresses added in {3} us, announced in {4} us", settings.name(),
-                timerDue == 0 ? -1 : (timerRan - timerDue) / 1000, timerDue == 0 ? -1 : (start - timerRan) / 1000,
-                (owner.addedAt() - start) / 1000, (end - owner.addedAt()) / 1000);
+                + " first announcement sent in {3} us, addresses added in {4} us, announced again in {5} us",
+                settings.name(), timerDue == 0 ? -1 : (timerRan - timerDue) / 1000,
+                timerDue == 0 ? -1 : (start - timerRan) / 1000, (owner.firstAnnouncedAt() - start) / 1000,
+                (owner.addedAt() - owner.firstAnnouncedAt()) / 1000, (end - owner.addedAt()) / 1000);
         }
 
         void announceDue(final long now)

@@ -145,8 +145,17 @@ public final class FailoverHarness
                 probe.get();
                 return -1;
             }
+            final long logStart = Files.size(lab.logFile(lab.topology().node("lb2")));
             lab.kill("lb1", true);
-            return probe.get().outageMillis();
+            final long outage = probe.get().outageMillis();
+            if (!keepalived)
+            {
+                // where lb2's time went (VrrpAgent logs one line per takeover)
+                final String log = Files.readString(lab.logFile(lab.topology().node("lb2")));
+                log.substring((int)Math.min(logStart, log.length())).lines()
+                    .filter(line -> line.contains("takeover:")).forEach(line -> System.err.println("  lb2 " + line));
+            }
+            return outage;
         }
         finally
         {
