@@ -16,8 +16,7 @@ import io.fulcrum.dataplane.sys.Rtnetlink;
  * neighbour advertisements through an AF_PACKET socket (protocol 0: it only sends).
  *
  * <p>Accept mode: Linux answers for an address on an interface and delivers what is sent to it, which is Accept_Mode
- * True; Fulcrum's data plane takes VIP traffic before the kernel sees it, so Accept_Mode False (drop what the kernel
- * would deliver locally) is not enforced here: the setting is recorded, not applied.
+ * True; {@link AcceptModeFilter} enforces Accept_Mode False.
  */
 public final class VipOwner implements AutoCloseable
 {

@@ -71,6 +71,7 @@ public final class VrrpAgent implements AutoCloseable
     private volatile boolean realtime;
     private boolean syncing;
     private Rtnetlink rtnetlink;
+    private AcceptModeFilter acceptModeFilter;
     private int controlFd = -1;
     private final int wakeFd;
     private boolean wakeClosed;
@@ -367,6 +368,7 @@ public final class VrrpAgent implements AutoCloseable
             channel.byVrid[instance.vrid()] = entry;
             entries.put(instance.name(), entry);
         }
+        acceptModeFilter = AcceptModeFilter.install(settings);
     }
 
     private void raisePriority()
@@ -672,6 +674,10 @@ public final class VrrpAgent implements AutoCloseable
                         entry.settings.name(), e.toString());
                 }
             }
+        }
+        if (acceptModeFilter != null)
+        {
+            acceptModeFilter.close();
         }
         for (final Channel channel : channels)
         {
