@@ -16,7 +16,14 @@ import io.fulcrum.controlplane.lab.Lab;
 import io.fulcrum.controlplane.lab.LabBackendServer;
 import io.fulcrum.controlplane.lab.LabTopology;
 import io.fulcrum.controlplane.lab.UdpProbe;
+import io.fulcrum.dataplane.packet.IpAddresses;
+import io.fulcrum.dataplane.sys.Libc;
+import io.fulcrum.dataplane.sys.Namespaces;
 import io.fulcrum.dataplane.sys.Scheduling;
+import io.fulcrum.vrrp.Advert;
+import io.fulcrum.vrrp.AdvertReject;
+import io.fulcrum.vrrp.VridSet;
+import io.fulcrum.vrrp.VrrpSocket;
 
 /**
  * Client-visible outage of a VRRP failover, Fulcrum's VRRP beside keepalived 2.2.7, on the same lab, in the same run:
@@ -63,25 +70,29 @@ public final class FailoverHarness
             for (final Duration interval : intervals)
             {
                 final long[][] outages = new long[2][rounds];
+                final long[][] afterAdvert = new long[2][rounds];
                 for (int round = 0; round < rounds; round++)
                 {
                     for (int daemon = 0; daemon < 2; daemon++)
                     {
                         final Path pcap = capture == null ? null : Path.of(capture).resolve((round + 1) + "-"
                             + (daemon == 1 ? "keepalived" : "fulcrum") + "-" + interval.toMillis() + "ms.pcapng");
-                        long outage = -1;
-                        for (int attempt = 1; attempt <= 3 && outage < 0; attempt++)
+                        long[] outage = {-1, -1};
+                        for (int attempt = 1; attempt <= 3 && outage[0] < 0; attempt++)
                         {
                             outage = measure(lab, interval, daemon == 1, pcap);
                         }
-                        outages[daemon][round] = outage;
-                        System.err.printf("advert %s, %s, round %d: outage %d ms%n", interval,
-                            daemon == 1 ? "keepalived" : "fulcrum", round + 1, outages[daemon][round]);
+                        outages[daemon][round] = outage[0];
+                        afterAdvert[daemon][round] = outage[1];
+                        System.err.printf("advert %s, %s, round %d: outage %d ms, %.1f ms from lb1's last advert%n",
+                            interval, daemon == 1 ? "keepalived" : "fulcrum", round + 1, outages[daemon][round],
+                            afterAdvert[daemon][round] / 1e6);
                     }
                 }
-                rows.add(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %s | %s |", text(interval),
+                rows.add(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %s | %s | %.1f | %.1f |", text(interval),
                     median(outages[0]), median(outages[1]), median(outages[0]) / (double)Math.max(1, median(outages[1])),
-                    Arrays.toString(outages[0]), Arrays.toString(outages[1])));
+                    Arrays.toString(outages[0]), Arrays.toString(outages[1]), median(afterAdvert[0]) / 1e6,
+                    median(afterAdvert[1]) / 1e6));
             }
         }
         finally
@@ -89,15 +100,21 @@ public final class FailoverHarness
             lab.down();
         }
         System.out.println("| advert interval | Fulcrum outage, median ms | keepalived outage, median ms | ratio | "
-            + "Fulcrum rounds | keepalived rounds |");
-        System.out.println("| --- | --- | --- | --- | --- | --- |");
+            + "Fulcrum rounds | keepalived rounds | Fulcrum, from last advert, median ms | keepalived, same |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
         rows.forEach(System.out::println);
     }
 
-    /** One failover: the pair up with this VRRP daemon, probe, kill lb1, then everything back as it was. */
-    private static long measure(final Lab lab, final Duration interval, final boolean keepalived, final Path pcap)
+    /**
+     * One failover: the pair up with this VRRP daemon, probe, kill lb1, then everything back as it was. Returns the
+     * outage (ms) and the time from lb1's last advert, as the router heard it, to the first answered probe (ns): the
+     * outage depends on where in the advert cycle the kill fell, the second does not (Master_Down_Interval plus the
+     * daemon's and the network's own time), so it compares the daemons with less noise. {-1, -1}: not counted.
+     */
+    private static long[] measure(final Lab lab, final Duration interval, final boolean keepalived, final Path pcap)
         throws Exception
     {
+        final AdvertWatch adverts = AdvertWatch.start(lab.topology().node("router").namespace());
         lab.vrrp(interval, keepalived);
         lab.startBalancer("auto");
         Process dumpcap = null;
@@ -143,11 +160,13 @@ public final class FailoverHarness
                     + "(%s); measuring again%n", interval, keepalived ? "keepalived" : "fulcrum", neighbour.strip(),
                     lb1Mac);
                 probe.get();
-                return -1;
+                return new long[] {-1, -1};
             }
             final long logStart = Files.size(lab.logFile(lab.topology().node("lb2")));
             lab.kill("lb1", true);
-            final long outage = probe.get().outageMillis();
+            final UdpProbe.Result result = probe.get();
+            final long outage = result.outageMillis();
+            final long lastAdvert = adverts.lastFrom(lab.topology().node("lb1").lan4(), result.outageEndNanos());
             if (!keepalived)
             {
                 // where lb2's time went (VrrpAgent logs one line per takeover)
@@ -155,10 +174,11 @@ public final class FailoverHarness
                 log.substring((int)Math.min(logStart, log.length())).lines()
                     .filter(line -> line.contains("takeover:")).forEach(line -> System.err.println("  lb2 " + line));
             }
-            return outage;
+            return new long[] {outage, lastAdvert == 0 ? -1 : result.outageEndNanos() - lastAdvert};
         }
         finally
         {
+            adverts.close();
             if (dumpcap != null)
             {
                 dumpcap.destroy();
@@ -166,6 +186,81 @@ public final class FailoverHarness
             }
             lab.stopBalancer();
             lab.revive("lb1");
+        }
+    }
+
+    /**
+     * Hears the pair's IPv4 adverts (VRID 51) on the router's LAN port, at real-time priority, and keeps when each
+     * source's were heard.
+     */
+    private static final class AdvertWatch implements AutoCloseable
+    {
+        private final VrrpSocket socket;
+        private final Thread thread;
+        private final java.util.List<long[]> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean running = true;
+
+        private AdvertWatch(final VrrpSocket socket)
+        {
+            this.socket = socket;
+            this.thread = Thread.ofPlatform().daemon(true).name("advert-watch").start(this::run);
+        }
+
+        static AdvertWatch start(final String namespace) throws Exception
+        {
+            return new AdvertWatch(Namespaces.runIn(namespace, () -> VrrpSocket.open("eth0", 4, true)));
+        }
+
+        private void run()
+        {
+            Scheduling.setCurrentThread(Scheduling.SCHED_FIFO, 10);
+            final VridSet vrids = new VridSet().add(51);
+            final Advert advert = new Advert();
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined())
+            {
+                final java.lang.foreign.MemorySegment capture = Libc.errnoSegment(arena);
+                final java.lang.foreign.MemorySegment pollFd = arena.allocate(8, 4);
+                pollFd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, socket.fd());
+                pollFd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, (short)1);
+                while (running)
+                {
+                    if (Libc.poll(capture, pollFd, 1, 20) <= 0)
+                    {
+                        continue;
+                    }
+                    int code;
+                    while ((code = socket.receive(vrids, advert)) != VrrpSocket.NOTHING)
+                    {
+                        if (code == AdvertReject.ACCEPTED)
+                        {
+                            heard.add(new long[] {System.nanoTime(), advert.sourceLo()});
+                        }
+                    }
+                }
+            }
+        }
+
+        /** When the last advert from {@code source} before {@code beforeNanos} was heard; 0 for none. */
+        long lastFrom(final String source, final long beforeNanos) throws Exception
+        {
+            final long lo = IpAddresses.lo(java.net.InetAddress.getByName(source));
+            long last = 0;
+            for (final long[] entry : heard)
+            {
+                if (entry[1] == lo && entry[0] - beforeNanos < 0)
+                {
+                    last = entry[0];
+                }
+            }
+            return last;
+        }
+
+        @Override
+        public void close() throws InterruptedException
+        {
+            running = false;
+            thread.join(1_000);
+            socket.close();
         }
     }
 
