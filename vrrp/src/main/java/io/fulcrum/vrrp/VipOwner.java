@@ -16,8 +16,7 @@ import io.fulcrum.dataplane.sys.Rtnetlink;
  * neighbour advertisements through an AF_PACKET socket (protocol 0: it only sends).
  *
  * <p>Accept mode: Linux answers for an address on an interface and delivers what is sent to it, which is Accept_Mode
- * True; Fulcrum's data plane takes VIP traffic before the kernel sees it, so Accept_Mode False (drop what the kernel
- * would deliver locally) is not enforced here: the setting is recorded, not applied.
+ * True; {@link AcceptModeFilter} enforces Accept_Mode False.
  */
 public final class VipOwner implements AutoCloseable
 {
@@ -36,6 +35,8 @@ public final class VipOwner implements AutoCloseable
     private final MemorySegment capture = Libc.errnoSegment(arena);
     private final MemorySegment linkAddress;
     private long announcementsSent;
+    private long addedAt;
+    private long firstAnnouncedAt;
 
     public VipOwner(final String instance, final Rtnetlink rtnetlink, final int ifIndex, final long mac,
         final List<VirtualAddress> addresses, final long primaryHi, final long primaryLo)
@@ -49,11 +50,34 @@ public final class VipOwner implements AutoCloseable
         this.primaryLo = primaryLo;
         this.packetFd = Libc.socket(PacketSockets.AF_PACKET, PacketSockets.SOCK_RAW | 0x80000, 0);
         this.linkAddress = PacketSockets.sockaddrLl(arena, 0, ifIndex);
+        warmUp();
     }
 
-    /** Adds every address (one already there is fine) and sends the first announcements. */
+    /**
+     * Runs the announcement path once without sending (frames built, the sendto call site linked against a closed
+     * descriptor), so that a Backup's first takeover does not spend its first milliseconds loading classes and
+     * linking method handles: this code runs for the first time exactly when the outage is being counted.
+     */
+    private void warmUp()
+    {
+        for (final VirtualAddress vip : addresses)
+        {
+            Announcements.announce(frame, mac, primaryHi, primaryLo, IpAddresses.hi(vip.address()),
+                IpAddresses.lo(vip.address()));
+            Libc.sendto(capture, -1, frame, Announcements.MIN_FRAME, 0, linkAddress, PacketSockets.SOCKADDR_LL_SIZE);
+        }
+    }
+
+    /**
+     * Adds every address (one already there is fine) and sends the first {@code announcements}: the first round goes
+     * out before the addresses are added, so that neighbours turn to this box while rtnetlink works (about a
+     * millisecond per address, more for IPv6); the data plane forwards service traffic whether or not the kernel holds
+     * the address yet. The other rounds follow the addition.
+     */
     public void add(final int announcements)
     {
+        announce(Math.min(1, announcements));
+        firstAnnouncedAt = System.nanoTime();
         for (final VirtualAddress vip : addresses)
         {
             try
@@ -65,7 +89,8 @@ public final class VipOwner implements AutoCloseable
                 LOG.log(System.Logger.Level.ERROR, "({0}) cannot add {1}: {2}", instance, vip, e.getMessage());
             }
         }
-        announce(announcements);
+        addedAt = System.nanoTime();
+        announce(announcements - 1);
     }
 
     /** Removes every address; one already gone is fine. */
@@ -102,6 +127,18 @@ public final class VipOwner implements AutoCloseable
                 }
             }
         }
+    }
+
+    /** When {@link #add} had sent its first announcements (System.nanoTime). */
+    public long firstAnnouncedAt()
+    {
+        return firstAnnouncedAt;
+    }
+
+    /** When {@link #add} finished adding the addresses (System.nanoTime). */
+    public long addedAt()
+    {
+        return addedAt;
     }
 
     public long announcementsSent()

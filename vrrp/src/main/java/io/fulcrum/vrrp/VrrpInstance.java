@@ -36,6 +36,16 @@ public final class VrrpInstance
 
         /** Called after every transition. */
         void stateChanged(VrrpState from, VrrpState to, String reason);
+
+        /**
+         * In Master, an advertisement that loses to us (lower priority, or equal from a lower address) arrived: its
+         * sender believes it is Master and has just announced the addresses as its own (a backup that missed our
+         * adverts, a healed partition). The RFC discards it; announcing again moves the neighbours back to us at once
+         * instead of at the next periodic refresh (keepalived's garp_lower_prio_repeat).
+         */
+        default void lowerPriorityAdvertReceived(final int advertPriority)
+        {
+        }
     }
 
     private final String name;
@@ -242,6 +252,10 @@ public final class VrrpInstance
                     ? "higher priority " + advertPriority + " advertised"
                     : "equal priority advertised from a higher address");
             }
+            else
+            {
+                output.lowerPriorityAdvertReceived(advertPriority);
+            }
         }
     }
 
@@ -326,8 +340,11 @@ public final class VrrpInstance
     {
         masterDownTimer = NEVER;
         masterAdverIntervalCs = advertisementIntervalCs;
-        output.sendAdvert(priority);
+        // Section 6.4.2 lists the advertisement before the gratuitous ARP; the order is not normative, and announcing
+        // first moves the clients' traffic a moment earlier and makes a Master that still lives (and re-announces when
+        // it hears this advert, see lowerPriorityAdvertReceived) answer after our announcements, not before them.
         output.addVirtualAddresses();
+        output.sendAdvert(priority);
         setAdverTimer();
         transition(VrrpState.MASTER, why);
     }

@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param virtualAddresses  the VIPs, all of one family; for IPv6 the link-local one is sent first (section 5.2.9)
  * @param preempt           Preempt_Mode
  * @param preemptDelay      after startup, how long a higher priority waits before preempting
- * @param acceptMode        Accept_Mode (recorded and reported; see {@link VipOwner} for what it changes)
+ * @param acceptMode        Accept_Mode: false (the default) drops what is addressed to the VIPs for this box itself
+ *                          while it is a Master that does not own them (see {@link AcceptModeFilter})
  * @param unicastPeers      empty for multicast (224.0.0.18 / ff02::12); else the peers adverts go to and come from
  * @param sourceAddress     the primary address adverts are sent from, or null for the interface's first address of
  *                          the family (IPv6: its link-local address)

@@ -184,4 +184,73 @@ class Ipv6FailoverTest
             }
         }
     }
+
+    /**
+     * RFC 9568 section 7.3: with the virtual MAC an IPv6 instance speaks from 00-00-5E-00-02-{VRID} (VRID 52: :34) on
+     * its macvlan: a neighbour resolves the VIP to it, and after a failover the new master's unsolicited neighbour
+     * advertisements (Override set) carry it too, so a neighbour whose entry was wrong is corrected to the virtual MAC.
+     */
+    @Test
+    void withTheVirtualMacAnIpv6NeighbourSeesTheVipAtTheIpv6VirtualRouterMac() throws Exception
+    {
+        SystemRequirements.requireCommand("ping");
+        final String virtualMac = "00:00:5e:00:02:34";
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            final String client = lab.appliance(3);
+            lab.exec(client, "ip", "-6", "address", "add", "2001:db8:99::3/64", "dev", "eth0", "nodad");
+            final VrrpAgent high = VrrpAgent.start(List.of(withVirtualMac("A", 1, 200)), listener, a);
+            try (VrrpAgent low = VrrpAgent.start(List.of(withVirtualMac("B", 2, 100)), listener, b))
+            {
+                assertTrue(VrrpLab.await(() -> high.state("A") == VrrpState.MASTER
+                    && low.state("B") == VrrpState.BACKUP, 5_000) >= 0, "A " + high.state("A") + ", B " + low.state("B"));
+                final String link = lab.exec(a, "ip", "-o", "link", "show", "dev", "vrrp6.52");
+                assertTrue(link.contains(virtualMac), "the macvlan has the IPv6 virtual router MAC: " + link);
+                final String addresses = lab.exec(a, "ip", "-o", "-6", "address", "show", "dev", "vrrp6.52");
+                assertTrue(addresses.contains(" " + GLOBAL_VIP + "/"), "the VIP is on the macvlan: " + addresses);
+                assertFalse(lab.hasAddress(a, GLOBAL_VIP), "and not on the parent");
+                // neighbour discovery for the VIP (ping sends the solicitation; accept mode off may drop the echo)
+                lab.exec(client, "sh", "-c", "ping -6 -c 1 -W 1 " + GLOBAL_VIP + " >/dev/null 2>&1 || true");
+                assertTrue(VrrpLab.await(() -> neighbour(lab, client).contains(virtualMac), 3_000) >= 0,
+                    "the client resolved the VIP to the virtual MAC: " + neighbour(lab, client));
+
+                // a wrong entry that only an unsolicited NA of the new master can correct
+                lab.exec(client, "ip", "-6", "neigh", "replace", GLOBAL_VIP, "lladdr", "02:00:00:00:00:99", "dev",
+                    "eth0", "nud", "stale");
+                high.abort();
+                lab.exec(a, "ip", "link", "set", "eth0", "down");
+                assertTrue(VrrpLab.await(() -> low.state("B") == VrrpState.MASTER, 361 + MARGIN_MS) >= 0);
+                assertTrue(lab.exec(b, "ip", "-o", "-6", "address", "show", "dev", "vrrp6.52")
+                    .contains(" " + GLOBAL_VIP + "/"), "the new master holds the VIP on its macvlan");
+                assertTrue(VrrpLab.await(() -> neighbour(lab, client).contains(virtualMac), 3_000) >= 0,
+                    "the new master's unsolicited NA moved the client's entry to the virtual MAC: "
+                        + neighbour(lab, client));
+                assertTrue(low.counters("B").announcementsSent() >= 1);
+            }
+            finally
+            {
+                high.close();
+            }
+            assertFalse(lab.exec(b, "ip", "-o", "link", "show").contains("vrrp6.52"), "the macvlan is removed");
+        }
+    }
+
+    private static VrrpSettings withVirtualMac(final String name, final int k, final int priority) throws Exception
+    {
+        return VrrpSettings.builder(name, "eth0", 52)
+            .priority(priority)
+            .advertInterval(Duration.ofMillis(100))
+            .virtualAddresses(GLOBAL_VIP + "/64")
+            .sourceAddress(InetAddress.getByName("fe80::" + k))
+            .garp(2, Duration.ZERO, Duration.ZERO)
+            .useVirtualMac(true)
+            .build();
+    }
+
+    private static String neighbour(final VrrpLab lab, final String ns)
+    {
+        return lab.exec(ns, "ip", "-6", "neigh", "show", GLOBAL_VIP, "dev", "eth0");
+    }
 }

@@ -238,10 +238,11 @@ class TrackingTest
             final String a = lab.appliance(1);
             final String b = lab.appliance(2);
             final String client = lab.appliance(3);
-            try (VrrpAgent high = VrrpAgent.start(List.of(instance(lab, "A", 1, 200).useVirtualMac(true).build()),
-                     null, a);
-                 VrrpAgent low = VrrpAgent.start(List.of(instance(lab, "B", 2, 100).useVirtualMac(true).build()),
-                     null, b))
+            // accept mode on: the test pings the VIP, which a non-owner master drops with accept mode off
+            try (VrrpAgent high = VrrpAgent.start(List.of(instance(lab, "A", 1, 200).useVirtualMac(true)
+                     .acceptMode(true).build()), null, a);
+                 VrrpAgent low = VrrpAgent.start(List.of(instance(lab, "B", 2, 100).useVirtualMac(true)
+                     .acceptMode(true).build()), null, b))
             {
                 assertTrue(settled(high, "A", low, "B"));
                 lab.exec(client, "ping", "-c", "1", "-W", "2", lab.vip(1));

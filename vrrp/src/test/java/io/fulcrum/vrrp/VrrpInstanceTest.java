@@ -44,6 +44,12 @@ class VrrpInstanceTest
         {
             events.add(to.name());
         }
+
+        @Override
+        public void lowerPriorityAdvertReceived(final int advertPriority)
+        {
+            events.add("lower " + advertPriority);
+        }
     };
 
     private VrrpInstance instance(final int priority, final int intervalCs, final boolean preempt,
@@ -79,7 +85,7 @@ class VrrpInstanceTest
         final VrrpInstance vrrp = instance(255, 100, true, 0, LOW);
         vrrp.startup();
         assertEquals(VrrpState.MASTER, vrrp.state());
-        assertEquals(List.of("advert 255", "add", "MASTER"), events);
+        assertEquals(List.of("add", "advert 255", "MASTER"), events);
     }
 
     @Test
@@ -100,7 +106,7 @@ class VrrpInstanceTest
         assertEquals(VrrpState.BACKUP, vrrp.state());
         advance(vrrp, 1);
         assertEquals(VrrpState.MASTER, vrrp.state());
-        assertEquals(List.of("BACKUP", "advert 100", "add", "MASTER"), events);
+        assertEquals(List.of("BACKUP", "add", "advert 100", "MASTER"), events);
     }
 
     @Test
@@ -213,7 +219,8 @@ class VrrpInstanceTest
         advance(vrrp, 4_000);
         events.clear();
         vrrp.advertReceived(99, 100, 0, HIGH);
-        assertEquals(List.of(), events);
+        // discarded as the RFC says (no state change, no advert), but the agent is told so that it announces again
+        assertEquals(List.of("lower 99"), events);
         assertEquals(VrrpState.MASTER, vrrp.state());
     }
 

@@ -47,7 +47,7 @@ public final class ConfigLoader
         "retransmit-buffer", "resync-interval");
     static final List<String> VRRP = List.of("name", "interface", "vrid", "priority", "advert-interval",
         "virtual-addresses", "preempt", "preempt-delay", "unicast-peers", "source-address", "notify", "garp-count",
-        "garp-refresh", "virtual-mac", "sync-group");
+        "garp-refresh", "virtual-mac", "sync-group", "accept");
     static final List<String> API = List.of("listen", "tokens", "token-file", "tls");
     static final List<String> TLS = List.of("certificate", "key");
     static final List<String> DATAPLANE = List.of("interfaces", "packet-io", "workers", "cores", "idle", "batch-size",
@@ -320,6 +320,8 @@ public final class ConfigLoader
             final int garpCount = optionalInteger(map, "garp-count", 1, 100, VrrpInstanceConfig.DEFAULT_GARP_COUNT);
             final Duration garpRefresh = optionalDuration(map, "garp-refresh", Duration.ZERO);
             final boolean virtualMac = optionalBoolean(map, "virtual-mac", false);
+            // RFC 9568 Accept_Mode, off by default as the RFC says (an owner, priority 255, accepts regardless)
+            final boolean accept = optionalBoolean(map, "accept", false);
             final Node groupNode = map.optional("sync-group");
             final Optional<String> group = groupNode == null ? Optional.empty()
                 : Optional.ofNullable(values.text(groupNode, map.field("sync-group"), "a group name", null));
@@ -338,7 +340,7 @@ public final class ConfigLoader
             if (problems.count() == before && name != null && interfaceName != null)
             {
                 instances.add(new VrrpInstanceConfig(name, interfaceName, vrid, priority, interval, addresses, preempt,
-                    preemptDelay, peers, source, notify, garpCount, garpRefresh, virtualMac, group));
+                    preemptDelay, peers, source, notify, garpCount, garpRefresh, virtualMac, group, accept));
             }
         }
         return instances;

@@ -26,7 +26,8 @@ public record VrrpInstanceConfig(
     int garpCount,
     Duration garpRefresh,
     boolean virtualMac,
-    Optional<String> syncGroup)
+    Optional<String> syncGroup,
+    boolean accept)
 {
     public static final int DEFAULT_PRIORITY = 100;
     public static final Duration DEFAULT_ADVERT_INTERVAL = Duration.ofSeconds(1);

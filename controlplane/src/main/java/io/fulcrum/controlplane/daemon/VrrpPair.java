@@ -77,7 +77,8 @@ final class VrrpPair implements AutoCloseable
             .preempt(config.preempt())
             .preemptDelay(config.preemptDelay())
             .garp(config.garpCount(), Duration.ofSeconds(5), config.garpRefresh())
-            .useVirtualMac(config.virtualMac());
+            .useVirtualMac(config.virtualMac())
+            .acceptMode(config.accept());
         config.unicastPeers().forEach(builder::unicastPeer);
         config.sourceAddress().ifPresent(builder::sourceAddress);
         config.notifyProgram().ifPresent(builder::notifyProgram);

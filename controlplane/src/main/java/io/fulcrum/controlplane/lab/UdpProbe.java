@@ -19,8 +19,11 @@ import io.fulcrum.dataplane.sys.Namespaces;
  */
 public final class UdpProbe
 {
-    /** What a probe run saw. */
-    public record Result(int sent, int answered, long outageMillis)
+    /**
+     * What a probe run saw; {@code outageEndNanos} is when (System.nanoTime) the first probe answered after the
+     * longest outage was sent, 0 when the outage ran to the end or there was none.
+     */
+    public record Result(int sent, int answered, long outageMillis, long outageEndNanos)
     {
         public String describe()
         {
@@ -106,6 +109,7 @@ public final class UdpProbe
         int received = 0;
         long outage = 0;
         int lastAnswered = -1;
+        long outageEnd = 0;
         for (int i = 0; i < answered.length; i++)
         {
             if (!answered[i])
@@ -113,9 +117,10 @@ public final class UdpProbe
                 continue;
             }
             received++;
-            if (lastAnswered >= 0 && i - lastAnswered > 1)
+            if (lastAnswered >= 0 && i - lastAnswered > 1 && (sentAt[i] - sentAt[lastAnswered]) / 1_000_000 > outage)
             {
-                outage = Math.max(outage, (sentAt[i] - sentAt[lastAnswered]) / 1_000_000);
+                outage = (sentAt[i] - sentAt[lastAnswered]) / 1_000_000;
+                outageEnd = sentAt[i];
             }
             lastAnswered = i;
         }
@@ -123,6 +128,6 @@ public final class UdpProbe
         {
             outage = Math.max(outage, (sentAt[answered.length - 1] - sentAt[lastAnswered]) / 1_000_000);
         }
-        return new Result(answered.length, received, received == 0 ? -1 : outage);
+        return new Result(answered.length, received, received == 0 ? -1 : outage, outageEnd);
     }
 }

@@ -60,6 +60,8 @@ public final class Libc
         downcall("recvfrom", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, PTR));
     /** int poll(struct pollfd *fds, nfds_t nfds, int timeout) — poll.h */
     private static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
+    /** int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo_p, const sigset_t *sigmask) — poll.h */
+    private static final MethodHandle PPOLL = downcall("ppoll", FunctionDescriptor.of(INT, PTR, LONG, PTR, PTR));
     /** int close(int fd) — unistd.h */
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(INT, INT));
     /** void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) — sys/mman.h */
@@ -283,6 +285,25 @@ public final class Libc
         catch (final Throwable t)
         {
             throw unexpected("recvfrom", t);
+        }
+    }
+
+    /**
+     * ppoll(2) without a signal mask: as {@link #poll} but the timeout is a {@code struct timespec} (two longs,
+     * seconds and nanoseconds) that the caller fills, so a deadline is met to the microsecond instead of being rounded
+     * up to the next millisecond. Returns the number of ready descriptors, or minus errno.
+     */
+    public static int ppoll(final MemorySegment capture, final MemorySegment fds, final long count,
+        final MemorySegment timespec)
+    {
+        try
+        {
+            final int rc = (int)PPOLL.invokeExact(capture, fds, count, timespec, MemorySegment.NULL);
+            return rc >= 0 ? rc : -errno(capture);
+        }
+        catch (final Throwable t)
+        {
+            throw unexpected("ppoll", t);
         }
     }
 
