@@ -4,9 +4,12 @@
 #   target/fulcrum-VERSION.raw.zst    the same, compressed (what an operator downloads and dd's)
 #   target/fulcrum-VERSION.rootfs.zst the root file system alone: what `fulcrum-upgrade` writes into a slot
 #   *.sha256                          checksums in sha256sum format
-# Usage: image/build.sh [--version V] [--out DIR] [--jar FILE] [--rootfs-only] [--broken]
+# Usage: image/build.sh [--version V] [--out DIR] [--jar FILE] [--sign-key KEY] [--rootfs-only] [--broken]
 # Reproducible: two builds with the same SOURCE_DATE_EPOCH, cached Debian base and jar are identical except for the
 # CDS archive of Fulcrum's classes (usr/lib/fulcrum/fulcrum.jsa), which FULCRUM_IMAGE_APPCDS=0 leaves out.
+#   --sign-key KEY  an ed25519 private key (PEM): signs the upgrade file (fulcrum-VERSION.rootfs.zst.sig, raw
+#                  signature by openssl pkeyutl -sign -rawin) and, in a disk image, puts the public key on the data
+#                  partition as upgrade/trusted.pem, so that the appliance accepts only upgrades signed by it
 #   --rootfs-only  only the upgrade file (fulcrum-VERSION.rootfs.zst), not the disk image
 #   --broken  (tests only) a version whose daemon exits at start, to prove that an upgrade to it rolls back.
 set -euo pipefail
@@ -19,14 +22,16 @@ out="$here/target"
 jar=""
 broken=0
 rootfs_only=0
+sign_key=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) version="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --jar) jar="$2"; shift 2 ;;
     --broken) broken=1; shift ;;
+    --sign-key) sign_key="$2"; shift 2 ;;
     --rootfs-only) rootfs_only=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -182,6 +187,11 @@ clamp_ctimes "$root" "$stage/root.img"
 rootfs="$out/fulcrum-$version.rootfs.zst"
 zstd -q -f -T0 -10 "$stage/root.img" -o "$rootfs"
 (cd "$out" && sha256sum "$(basename "$rootfs")" >"$(basename "$rootfs").sha256")
+rm -f "$rootfs.sig"
+if [ -n "$sign_key" ]; then
+  openssl pkeyutl -sign -inkey "$sign_key" -rawin -in "$rootfs" -out "$rootfs.sig"
+  log "signed: $rootfs.sig"
+fi
 if [ "$rootfs_only" -eq 1 ]; then
   log "done: upgrade file $rootfs ($(du -m "$rootfs" | cut -f1) MiB), root ${root_mib} MiB"
   exit 0
@@ -227,6 +237,9 @@ mcopy -m -i "$esp" "$stage/esp/initrd.img" ::fulcrum/a/initrd.img
 log "data partition"
 mkdir -p "$stage/data/log/journal" "$stage/data/upgrade"
 printf '%s\n' "$version" >"$stage/data/upgrade/installed-a"
+if [ -n "$sign_key" ]; then
+  openssl pkey -in "$sign_key" -pubout -out "$stage/data/upgrade/trusted.pem"
+fi
 find "$stage/data" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mkfs.ext4 -q -F -L fulcrum-data -U "$FSUUID_DATA" -E "hash_seed=$EXT4_HASH_SEED,root_owner=0:0" \
   -d "$stage/data" "$stage/data.img" "${DATA_MIB}M"

@@ -41,12 +41,21 @@ trap 'exit 130' INT TERM
 
 fail() { say "FAIL: $*"; exit 1; }
 
+# The test's release key (ed25519): images are built with it, so the booted appliance trusts it and refuses
+# upgrades it did not sign. Made once per output directory, like a vendor's key.
+signing_key() {
+  local out="${FULCRUM_IMAGE_OUT:-$image_dir/target}"
+  mkdir -p "$out"
+  [ -f "$out/test-signing-key.pem" ] || openssl genpkey -algorithm ed25519 -out "$out/test-signing-key.pem" 2>/dev/null
+  echo "$out/test-signing-key.pem"
+}
+
 # Builds the image unless FULCRUM_IMAGE_DIR already holds fulcrum-$1.raw; prints the raw image's path.
 build_image() {
   local version="$1"; shift
   local out="${FULCRUM_IMAGE_OUT:-$image_dir/target}"
   if [ ! -f "$out/fulcrum-$version.raw" ] || [ -z "${FULCRUM_REUSE_IMAGE:-}" ]; then
-    "$image_dir/build.sh" --version "$version" --out "$out" "$@" >&2
+    "$image_dir/build.sh" --version "$version" --out "$out" --sign-key "$(signing_key)" "$@" >&2
   fi
   echo "$out/fulcrum-$version.raw"
 }
@@ -92,6 +101,39 @@ wait_for_line() {
 }
 
 serial_lines() { wc -l <"$serial"; }
+
+# The management API through the forwarded port. api_token reads the token the appliance showed on its console at
+# the first boot (FULCRUM-API-TOKEN), as an operator on the serial console would.
+api_url() { echo "http://127.0.0.1:$MGMT_HOST_PORT$1"; }
+api_token() {
+  wait_for_line 'FULCRUM-API-TOKEN [A-Za-z0-9_=-]+' 60 >/dev/null
+  token="$(tr -d '\r' <"$serial" | grep -a -o -m1 'FULCRUM-API-TOKEN [A-Za-z0-9_=-]*' | cut -d' ' -f2)"
+  [ -n "$token" ] || fail "no API token on the console"
+}
+api() { curl -sS --max-time 20 -H "Authorization: Bearer $token" "$@"; }
+
+# wait_for_healthy [VERSION] [TIMEOUT]: polls GET /api/v1/health until it answers 200 (and, with the token known and
+# VERSION given, names VERSION). Leaves the body in $health.
+wait_for_healthy() {
+  local want="${1:-}" timeout="${2:-$BOOT_TIMEOUT}" deadline code
+  deadline=$(( $(date +%s) + timeout ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    kill -0 "$qemu_pid" 2>/dev/null || fail "qemu exited while waiting for the API to answer healthy"
+    if [ -n "${token:-}" ]; then
+      health="$(curl -s --max-time 10 -H "Authorization: Bearer $token" -w '\n%{http_code}' "$(api_url /api/v1/health)" || true)"
+    else
+      health="$(curl -s --max-time 10 -w '\n%{http_code}' "$(api_url /api/v1/health)" || true)"
+    fi
+    code="$(tail -1 <<<"$health")"
+    health="$(sed '$d' <<<"$health")"
+    if [ "$code" = 200 ] && { [ -z "$want" ] || grep -q "\"version\":\"$want\"" <<<"$health"; }; then
+      say "GET /api/v1/health: 200 $health"
+      return 0
+    fi
+    sleep 3
+  done
+  fail "GET /api/v1/health did not answer 200${want:+ with version $want} within ${timeout}s (last: ${code:-none} $health)"
+}
 
 # qmp JSON...: sends each QMP command in turn and prints the replies.
 qmp() {

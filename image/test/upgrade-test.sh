@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Upgrade test: boots version 1 on slot A, plugs in a USB stick (QMP hot-plug) holding version 2's upgrade file,
-# and sees the appliance install it into slot B and come up healthy on it. Then a stick with a broken version 3
-# (its daemon dies at start): it goes into slot A, fails its health check on each of its 3 tries, and
-# systemd-boot returns by itself to slot B, which reports the rollback.
+# Upgrade test: boots version 1 on slot A (an image that trusts the test's signing key). Through the management
+# API (curl on the forwarded port) it uploads version 2's upgrade file with a wrong signature, which the installer
+# refuses, then with the right one: the appliance installs it into slot B and comes up healthy on it, its API
+# naming version 2. Then a USB stick (QMP hot-plug) with a broken version 3 (its daemon dies at start): it goes
+# into slot A, fails its health check on each of its 3 tries, and systemd-boot returns by itself to slot B, which
+# reports the rollback.
 # Env: FULCRUM_REUSE_IMAGE=1 reuses image/target/fulcrum-V1.raw, FULCRUM_REUSE_UPGRADES=1 the two upgrade files;
 # BOOT_TIMEOUT per boot (default 300 s).
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +18,7 @@ raw="$(build_image "$v1")"
 for v in "$v2" "$v3"; do
   if [ ! -f "$out/fulcrum-$v.rootfs.zst" ] || [ -z "${FULCRUM_REUSE_UPGRADES:-}" ]; then
     extra=(); [ "$v" = "$v3" ] && extra=(--broken)
-    "$image_dir/build.sh" --version "$v" --out "$out" --rootfs-only "${extra[@]}" >&2
+    "$image_dir/build.sh" --version "$v" --out "$out" --rootfs-only --sign-key "$(signing_key)" "${extra[@]}" >&2
   fi
 done
 say "images built in $(( $(date +%s) - built_at ))s"
@@ -26,7 +28,7 @@ make_stick() {
   local version="$1" stick="$work/stick-$1.img" file="$out/fulcrum-$1.rootfs.zst"
   local kib=$(( $(stat -c %s "$file") / 1024 + 16384 ))
   mkfs.vfat -C -n FULCRUM-UPG "$stick" "$kib" >/dev/null
-  MTOOLS_SKIP_CHECK=1 mcopy -i "$stick" "$file" "$file.sha256" ::
+  MTOOLS_SKIP_CHECK=1 mcopy -i "$stick" "$file" "$file.sha256" "$file.sig" ::
   echo "$stick"
 }
 plug_stick() {
@@ -39,21 +41,44 @@ unplug_stick() {
 
 cp --sparse=always "$raw" "$work/disk.raw"
 start_vm "$work/disk.raw"
+token=""
+api_token
+wait_for_healthy "$v1"
 wait_for_line "FULCRUM-READY version=$v1 slot=a"
 say "booted $v1 on slot A in $(( $(date +%s) - vm_started ))s"
 
-# 1. A good upgrade: slot B, boot-counted, confirmed by the health check.
+upload() { # FILE SIGNATURE-FILE: POST /api/v1/upgrade; prints the HTTP status, then the body
+  curl -sS --max-time 600 -w '\n%{http_code}' -H "Authorization: Bearer $token" \
+    -H "X-Fulcrum-Sha256: $(cut -d' ' -f1 "$1.sha256")" -H "X-Fulcrum-Signature: $(base64 -w0 "$2")" \
+    --data-binary @"$1" "$(api_url /api/v1/upgrade)"
+}
+
+# 0. A signature by the right key but of another file: the installer refuses it before writing anything.
 mark=$(serial_lines)
-plug_stick 2 "$(make_stick "$v2")"
+reply="$(upload "$out/fulcrum-$v2.rootfs.zst" "$out/fulcrum-$v3.rootfs.zst.sig")"
+say "upload with a wrong signature: $(tr '\n' ' ' <<<"$reply")"
+[ "$(tail -1 <<<"$reply")" = 202 ] || fail "the upload itself should be accepted (checksum right), got: $reply"
+wait_for_line "FULCRUM-UPGRADE-FAILED signature check failed" 300 "$mark"
+slots="$(api "$(api_url /api/v1/upgrade)")"
+grep -q "$v2" <<<"$slots" && fail "slot table names $v2 after a refused signature: $slots"
+
+# 1. A good upgrade through the API: slot B, boot-counted, confirmed by the health check.
+mark=$(serial_lines)
 upgrade_started=$(date +%s)
-say "stick with $v2 plugged in"
+reply="$(upload "$out/fulcrum-$v2.rootfs.zst" "$out/fulcrum-$v2.rootfs.zst.sig")"
+say "uploaded $v2 in $(( $(date +%s) - upgrade_started ))s: $(tr '\n' ' ' <<<"$reply")"
+[ "$(tail -1 <<<"$reply")" = 202 ] || fail "upload of $v2 refused: $reply"
 wait_for_line "FULCRUM-UPGRADE installed version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
 wait_for_line "FULCRUM-READY version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
-say "upgraded to $v2 on slot B: $(( $(date +%s) - upgrade_started ))s from plugging the stick to healthy"
+wait_for_healthy "$v2" 120
+say "upgraded to $v2 on slot B: $(( $(date +%s) - upgrade_started ))s from the upload to healthy"
 mark=$(serial_lines)
-unplug_stick 2
 # systemd-bless-boot confirms slot B right after the health check; the next upgrade needs that.
 sleep 20
+slots="$(api "$(api_url /api/v1/upgrade)")"
+say "GET /api/v1/upgrade: $slots"
+python3 -c 'import json,sys; s=json.loads(sys.argv[1])["slots"]; sys.exit(0 if any(l.startswith("b ") and sys.argv[2] in l and "trusted" in l for l in s.splitlines()) else 1)' "$slots" "$v2" \
+  || fail "slot b should hold $v2, trusted: $slots"
 
 # 2. A broken upgrade: three failed tries on slot A, then back to slot B without anyone's help.
 plug_stick 3 "$(make_stick "$v3")"
@@ -66,8 +91,9 @@ for try in 1 2 3; do
 done
 wait_for_line "FULCRUM-ROLLBACK failed=$v3 running=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
 wait_for_line "FULCRUM-READY version=$v2 slot=b" "$BOOT_TIMEOUT" "$mark"
+wait_for_healthy "$v2" 120
 say "rolled back to $v2 on slot B $(( $(date +%s) - rollback_started ))s after plugging the broken stick"
 if tail -n +"$mark" "$serial" | grep -a -q "FULCRUM-UPGRADE installed version=$v3"; then
   fail "the failed version was installed again after the rollback"
 fi
-say "PASS: upgrade A->B and automatic rollback from a broken release; total $(( $(date +%s) - test_started ))s"
+say "PASS: bad signature refused, upgrade A->B through the API and automatic rollback from a broken release; total $(( $(date +%s) - test_started ))s"

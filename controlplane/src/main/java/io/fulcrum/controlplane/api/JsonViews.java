@@ -25,9 +25,31 @@ final class JsonViews
         this.mapper = mapper;
     }
 
-    ObjectNode health(final String version)
+    ObjectNode health(final Views.Health health)
     {
-        return mapper.createObjectNode().put("status", "healthy").put("version", version);
+        final ObjectNode node = healthVerdict(health.healthy()).put("version", health.version());
+        final ArrayNode problems = node.putArray("problems");
+        health.problems().forEach(problems::add);
+        return node;
+    }
+
+    ObjectNode healthVerdict(final boolean healthy)
+    {
+        return mapper.createObjectNode().put("status", healthy ? "healthy" : "unhealthy");
+    }
+
+    ObjectNode upgrade(final Views.Upgrade upgrade)
+    {
+        return mapper.createObjectNode()
+            .put("started", upgrade.started())
+            .put("file", upgrade.file())
+            .put("sha256", upgrade.sha256())
+            .put("detail", upgrade.detail());
+    }
+
+    ObjectNode upgradeStatus(final String version, final String slots)
+    {
+        return mapper.createObjectNode().put("version", version).put("slots", slots);
     }
 
     ObjectNode status(final Views.Status status)

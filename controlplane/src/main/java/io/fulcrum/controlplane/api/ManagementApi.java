@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fulcrum.controlplane.daemon.AdminState;
 import io.fulcrum.controlplane.daemon.ApplianceControl;
+import io.fulcrum.controlplane.daemon.Views;
 import io.fulcrum.controlplane.metrics.ApplianceMetrics;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -56,10 +58,13 @@ final class ManagementApi
                 Map.of("Cache-Control", "no-store", "Content-Security-Policy",
                     "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"), statusPage);
         }
+        if (path.equals(PREFIX + "health") && "GET".equals(request.method()))
+        {
+            return health(tokens.accepts(request.authorization()));
+        }
         if (!tokens.accepts(request.authorization()))
         {
-            return error(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer TOKEN)")
-                .withHeader("WWW-Authenticate", "Bearer realm=\"fulcrum\"");
+            return unauthorized();
         }
         try
         {
@@ -94,6 +99,16 @@ final class ManagementApi
         final String method = request.method();
         switch (segments[0])
         {
+            case "upgrade" ->
+            {
+                if (segments.length == 1)
+                {
+                    // POST (the upload) is answered by ManagementServer's UpgradeUpload before it gets here.
+                    final ApiResponse refused = get(request);
+                    return refused != null ? refused
+                        : ok(json.upgradeStatus(control.status().version(), control.upgradeStatus()));
+                }
+            }
             case "health", "status", "services", "counters", "vrrp", "config" ->
             {
                 if (segments.length == 1)
@@ -136,7 +151,7 @@ final class ManagementApi
     {
         return switch (resource)
         {
-            case "health" -> ok(json.health(control.status().version()));
+            case "health" -> health(true);
             case "status" -> ok(json.status(control.status()));
             case "services" -> ok(json.services(control.services()));
             case "counters" -> ok(json.counters(control.counters()));
@@ -144,6 +159,35 @@ final class ManagementApi
             case "config" -> ApiResponse.text(200, "application/yaml; charset=utf-8", control.configuration());
             default -> throw new IllegalStateException(resource);
         };
+    }
+
+    /**
+     * 200 when healthy, 503 when not, so that a plain HTTP probe (a router's, a monitoring system's, the appliance's
+     * own boot check) needs no body parsing. Without a token only the verdict is told: whoever can reach the port
+     * learns no version and no details; with one, the version and what is wrong.
+     */
+    private ApiResponse health(final boolean authorized)
+    {
+        final Views.Health health = control.health();
+        final int status = health.healthy() ? 200 : 503;
+        return json(status, authorized ? json.health(health) : json.healthVerdict(health.healthy()));
+    }
+
+    boolean authorized(final String authorization)
+    {
+        return tokens.accepts(authorization);
+    }
+
+    ApplianceControl control()
+    {
+        return control;
+    }
+
+    /** The answer to a stored, checksum-verified upload: 202 once the installer runs, 409 if it would not start. */
+    ApiResponse upgradeStarted(final Path file, final String sha256)
+    {
+        final Views.Upgrade upgrade = control.upgrade(file, sha256);
+        return json(upgrade.started() ? 202 : 409, json.upgrade(upgrade));
     }
 
     private ApiResponse backendAction(final String method, final String pool, final String address,
@@ -267,6 +311,12 @@ final class ManagementApi
         {
             throw new UncheckedIOException(e);
         }
+    }
+
+    ApiResponse unauthorized()
+    {
+        return error(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer TOKEN)")
+            .withHeader("WWW-Authenticate", "Bearer realm=\"fulcrum\"");
     }
 
     ApiResponse error(final int status, final String error, final String message)

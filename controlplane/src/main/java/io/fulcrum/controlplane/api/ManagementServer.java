@@ -46,6 +46,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * health checker's transport; it reads PEM certificates and keys directly, where the JDK's HttpsServer would need a
  * hand-written PEM-to-KeyStore step.
  *
+ * <p>An upgrade upload ({@link UpgradeUpload}) streams to disk ahead of the aggregator, which holds small bodies only.
+ *
  * <p>Requests are answered on the event-loop thread, one at a time: {@link ApplianceControl} calls are short except
  * a reload, and a status page that waits for a reload to finish is the right behaviour.
  */
@@ -99,6 +101,7 @@ public final class ManagementServer implements AutoCloseable
                         ch.pipeline().addLast(
                             new ReadTimeoutHandler(IDLE_CONNECTION_SECONDS),
                             new HttpServerCodec(),
+                            new UpgradeUpload(api),
                             new HttpObjectAggregator(MAX_BODY_BYTES),
                             handler);
                     }
@@ -154,6 +157,26 @@ public final class ManagementServer implements AutoCloseable
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
+    /** Writes one answer; without keep-alive the connection closes once it is sent. */
+    static void write(final ChannelHandlerContext ctx, final ApiResponse response, final boolean keepAlive)
+    {
+        final FullHttpResponse reply = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.body()));
+        reply.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
+        reply.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
+        response.headers().forEach((name, value) -> reply.headers().set(name, value));
+        if (keepAlive)
+        {
+            reply.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(reply);
+        }
+        else
+        {
+            reply.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
     /** Adapts Netty's aggregated request to {@link ManagementApi} and writes its answer back. */
     @ChannelHandler.Sharable
     private static final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest>
@@ -191,22 +214,7 @@ public final class ManagementServer implements AutoCloseable
                     response = api.error(500, "internal_error", e.toString());
                 }
             }
-            final FullHttpResponse reply = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.body()));
-            reply.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
-            reply.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
-            response.headers().forEach((name, value) -> reply.headers().set(name, value));
-            final boolean keepAlive = HttpUtil.isKeepAlive(request) && !request.decoderResult().isFailure();
-            if (keepAlive)
-            {
-                reply.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-                ctx.writeAndFlush(reply);
-            }
-            else
-            {
-                reply.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
-            }
+            write(ctx, response, HttpUtil.isKeepAlive(request) && !request.decoderResult().isFailure());
         }
 
         @Override

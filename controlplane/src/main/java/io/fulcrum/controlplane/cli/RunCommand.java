@@ -2,6 +2,7 @@ package io.fulcrum.controlplane.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,6 +13,8 @@ import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.daemon.Appliance;
 import io.fulcrum.controlplane.daemon.EventLog;
+import io.fulcrum.controlplane.daemon.ServiceWatchdog;
+import io.fulcrum.controlplane.daemon.SystemdNotify;
 import io.fulcrum.controlplane.daemon.Views;
 import picocli.CommandLine.Command;
 import sun.misc.Signal;
@@ -71,10 +74,10 @@ public final class RunCommand implements Callable<Integer>
             }
         });
         final Appliance appliance;
+        final EventLog log = new EventLog(out, "json".equals(logFormat) ? EventLog.Format.JSON : EventLog.Format.HUMAN);
         try
         {
-            appliance = Appliance.start(loaded, new EventLog(out,
-                "json".equals(logFormat) ? EventLog.Format.JSON : EventLog.Format.HUMAN));
+            appliance = Appliance.start(loaded, log);
         }
         catch (final RuntimeException e)
         {
@@ -86,9 +89,27 @@ public final class RunCommand implements Callable<Integer>
         {
             reload(appliance, err);
         }
+        // Under systemd (Type=notify): ready once forwarding and serving; the watchdog fed while the workers work.
+        final SystemdNotify notify = SystemdNotify.fromEnvironment();
+        final Duration interval = SystemdNotify.watchdogIntervalFromEnvironment();
+        final ServiceWatchdog watchdog = notify == null || interval == null ? null : ServiceWatchdog.start(notify,
+            appliance.workerProgress(ServiceWatchdog.stallLimit(interval)), interval, log);
+        if (notify != null && !notify.send("READY=1\nSTATUS=forwarding " + appliance.status().workers()
+            + " worker(s)"))
+        {
+            err.println("fulcrum run: could not notify systemd on " + notify.socket());
+        }
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
+            if (notify != null)
+            {
+                notify.send("STOPPING=1");
+            }
+            if (watchdog != null)
+            {
+                watchdog.close();
+            }
             appliance.close();
             stopped.countDown();
         }, "fulcrum-shutdown"));

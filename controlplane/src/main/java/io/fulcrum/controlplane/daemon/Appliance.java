@@ -62,6 +62,12 @@ import io.fulcrum.dataplane.sys.Privileges;
  */
 public final class Appliance implements ApplianceControl, AutoCloseable
 {
+    /** A worker whose duty cycles stood still this long makes the appliance unhealthy. */
+    private static final Duration HEALTH_STALL_LIMIT = Duration.ofSeconds(5);
+    /** The image's installer (image/rootfs/usr/sbin/fulcrum-upgrade) and where uploads wait for it. */
+    private static final Path UPGRADE_PROGRAM = Path.of("/usr/sbin/fulcrum-upgrade");
+    private static final Path UPGRADE_UPLOADS = Path.of("/data/upgrade/incoming");
+
     /** Keeps fanout groups of two appliances in one namespace apart (tests, the lab). */
     private static final int FANOUT_GROUP_BASE = (int)(ProcessHandle.current().pid() & 0x7fff) + 1;
 
@@ -76,6 +82,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     /** Health verdicts arrive on the checker's event loop; republishing (which may resolve a MAC) runs here. */
     private final ExecutorService control = Executors.newSingleThreadExecutor(
         Thread.ofPlatform().name("fulcrum-control").daemon(true).factory());
+    private final WorkerProgress healthProgress;
     private HealthChecker health;
     private ManagementServer api;
     private VrrpPair vrrp;
@@ -96,6 +103,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         this.running = running;
         this.published = published;
         this.log = log;
+        this.healthProgress = workerProgress(HEALTH_STALL_LIMIT);
     }
 
     /** Checks that this process may run a data plane at all; returns why not, or null. */
@@ -441,6 +449,102 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             totals.total(CounterType.SYNC_RING_DROPPED),
             c.value(SyncCounters.MEMORY_BYTES),
             c.value(SyncCounters.MAX_BYTES_PER_SECOND));
+    }
+
+    /** A tracker of the workers' duty cycles (the systemd watchdog has its own, with its own limit). */
+    public WorkerProgress workerProgress(final Duration stallLimit)
+    {
+        return new WorkerProgress(counters.reader(), dataplane.workers().size(), stallLimit.toNanos(),
+            System::nanoTime);
+    }
+
+    @Override
+    public Views.Health health()
+    {
+        final List<String> problems = new ArrayList<>();
+        if (dataplane.workers().isEmpty())
+        {
+            problems.add("the data plane has no workers");
+        }
+        final List<Integer> stalled = healthProgress.stalled();
+        if (!stalled.isEmpty())
+        {
+            problems.add("data-plane worker(s) " + stalled + " finished no duty cycle for "
+                + HEALTH_STALL_LIMIT.toSeconds() + " s");
+        }
+        if (vrrp != null)
+        {
+            for (final Views.Vrrp instance : vrrp.views())
+            {
+                if (!instance.state().equals("master") && !instance.state().equals("backup"))
+                {
+                    problems.add("VRRP instance " + instance.instance() + " is " + instance.state());
+                }
+            }
+        }
+        return new Views.Health(problems.isEmpty(), FulcrumBuild.version(), problems);
+    }
+
+    @Override
+    public Path upgradeUploads()
+    {
+        return Files.isExecutable(UPGRADE_PROGRAM) ? UPGRADE_UPLOADS : null;
+    }
+
+    /**
+     * Runs the installer as a transient unit of its own (systemd-run), not as this daemon's child: it must survive a
+     * restart of fulcrum.service (the watchdog's, or the reboot it ends with) half-way through writing a slot.
+     */
+    @Override
+    public Views.Upgrade upgrade(final Path file, final String sha256)
+    {
+        final String unit = "fulcrum-upgrade-api";
+        final ProgramOutput run = runProgram(List.of("systemd-run", "--unit=" + unit, "--collect", "--quiet",
+            "--property=TimeoutStartSec=infinity", "--property=StandardOutput=journal+console",
+            UPGRADE_PROGRAM.toString(), "--sha256", sha256, file.toString()));
+        if (run.exitCode() != 0)
+        {
+            return new Views.Upgrade(false, file.toString(), sha256,
+                "the installer did not start: " + run.output().strip());
+        }
+        log.event("upgrade", "upgrade from " + file + " started (journalctl -u " + unit + ")", "file",
+            file.toString(), "sha256", sha256);
+        return new Views.Upgrade(true, file.toString(), sha256, "installing into the standby slot, then rebooting "
+            + "into it on trial; follow it with: journalctl -u " + unit + " -f");
+    }
+
+    @Override
+    public String upgradeStatus()
+    {
+        if (!Files.isExecutable(UPGRADE_PROGRAM))
+        {
+            return "not an appliance image: " + UPGRADE_PROGRAM + " is missing\n";
+        }
+        return runProgram(List.of(UPGRADE_PROGRAM.toString(), "--status")).output();
+    }
+
+    private record ProgramOutput(int exitCode, String output)
+    {
+    }
+
+    private static ProgramOutput runProgram(final List<String> command)
+    {
+        try
+        {
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new ProgramOutput(process.waitFor(), output);
+        }
+        catch (final IOException e)
+        {
+            return new ProgramOutput(127, command.getFirst() + ": " + e.getMessage());
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            return new ProgramOutput(130, command.getFirst() + ": interrupted");
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.fulcrum.controlplane.daemon;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import io.fulcrum.dataplane.stats.CounterTotals;
@@ -12,6 +13,9 @@ public interface ApplianceControl
 {
     /** The appliance as a whole: version, uptime, configuration file, packet I/O, workers, VRRP state. */
     Views.Status status();
+
+    /** Whether the appliance does its job: daemon up, every data-plane worker cycling, VRRP MASTER or BACKUP. */
+    Views.Health health();
 
     /** Each service with its backends' current state. */
     List<Views.Service> services();
@@ -44,4 +48,20 @@ public interface ApplianceControl
 
     /** The running configuration file's text. */
     String configuration();
+
+    /**
+     * Where an upgrade file uploaded through the API is stored before it is installed, or null when this machine
+     * cannot be upgraded that way (not the appliance image: no installer).
+     */
+    Path upgradeUploads();
+
+    /**
+     * Hands an upgrade file, its checksum already verified, to the appliance's installer, which writes it into the
+     * standby slot and reboots into it on trial (the image's fulcrum-upgrade); returns once the installer started.
+     * A signature, when the upload had one, lies beside the file as {@code FILE.sig}.
+     */
+    Views.Upgrade upgrade(Path file, String sha256);
+
+    /** Both root slots, their versions and which is trusted, as {@code fulcrum upgrade --status} prints them. */
+    String upgradeStatus();
 }

@@ -58,4 +58,29 @@ public final class Views
     public record ReloadResult(boolean ok, List<String> problems, String summary)
     {
     }
+
+    /**
+     * Whether the appliance does its job: the daemon answers (it does, or there would be no answer), every data-plane
+     * worker finishes duty cycles, and every VRRP instance is MASTER or BACKUP (not INIT or FAULT).
+     *
+     * @param problems what is wrong, one sentence each; empty when healthy
+     */
+    public record Health(boolean healthy, String version, List<String> problems)
+    {
+        public Health
+        {
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /**
+     * An upgrade handed to the appliance's installer.
+     *
+     * @param file   where the uploaded file was stored
+     * @param sha256 its checksum, as received and verified
+     * @param detail what happens next (the installer's unit, or why nothing happens)
+     */
+    public record Upgrade(boolean started, String file, String sha256, String detail)
+    {
+    }
 }

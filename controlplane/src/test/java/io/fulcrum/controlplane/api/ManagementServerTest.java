@@ -31,7 +31,33 @@ class ManagementServerTest
 
         assertEquals(200, response.statusCode());
         assertEquals("application/json; charset=utf-8", response.headers().firstValue("Content-Type").orElseThrow());
-        assertEquals("{\"status\":\"healthy\",\"version\":\"0.1.0-test\"}", response.body());
+        assertEquals("{\"status\":\"healthy\",\"version\":\"0.1.0-test\",\"problems\":[]}", response.body());
+    }
+
+    @Test
+    void healthWithoutATokenTellsOnlyTheVerdict()
+    {
+        for (final String authorization : new String[] {null, "Bearer wrong-token"})
+        {
+            final HttpResponse<String> response = api.send("GET", "/api/v1/health", null, authorization);
+
+            assertEquals(200, response.statusCode());
+            assertEquals("{\"status\":\"healthy\"}", response.body());
+        }
+    }
+
+    @Test
+    void anUnhealthyApplianceAnswers503WithWhatIsWrong()
+    {
+        api.appliance.vrrpState("FAULT");
+
+        final HttpResponse<String> withToken = api.get("/api/v1/health");
+        final HttpResponse<String> without = api.send("GET", "/api/v1/health", null, null);
+
+        assertEquals(503, withToken.statusCode());
+        assertEquals("[\"VRRP instance vi_1 is fault\"]", api.json(withToken).get("problems").toString());
+        assertEquals(503, without.statusCode());
+        assertEquals("{\"status\":\"unhealthy\"}", without.body());
     }
 
     @Test
@@ -185,7 +211,9 @@ class ManagementServerTest
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "GET    | /api/v1/status             |",
-        "GET    | /api/v1/health             |",
+        "GET    | /api/v1/upgrade            |",
+        "POST   | /api/v1/upgrade            | not an upgrade file",
+        "POST   | /api/v1/health             |",
         "GET    | /api/v1/backends           |",
         "GET    | /api/v1/config             |",
         "GET    | /metrics                   |",
@@ -214,9 +242,9 @@ class ManagementServerTest
     @Test
     void everyConfiguredTokenIsAccepted()
     {
-        assertEquals(200, api.send("GET", "/api/v1/health", null, "Bearer " + ApiServerFixture.SECOND_TOKEN)
+        assertEquals(200, api.send("GET", "/api/v1/status", null, "Bearer " + ApiServerFixture.SECOND_TOKEN)
             .statusCode());
-        assertEquals(200, api.send("GET", "/api/v1/health", null, "bearer " + ApiServerFixture.TOKEN).statusCode());
+        assertEquals(200, api.send("GET", "/api/v1/status", null, "bearer " + ApiServerFixture.TOKEN).statusCode());
     }
 
     @ParameterizedTest

@@ -66,7 +66,7 @@ class ManagementServerTlsTest
 
             final ApiClient.Response response = client.get("/api/v1/health");
 
-            assertEquals(new ApiClient.Response(200, "{\"status\":\"healthy\",\"version\":\"0.1.0-test\"}"), response);
+            assertEquals(new ApiClient.Response(200, "{\"status\":\"healthy\",\"version\":\"0.1.0-test\",\"problems\":[]}"), response);
         }
     }
 

@@ -63,7 +63,7 @@ class OpenApiDocumentTest
         assertEquals(List.of("/api/v1/health", "/api/v1/status", "/api/v1/services", "/api/v1/backends",
             "/api/v1/counters", "/api/v1/vrrp", "/api/v1/config", "/api/v1/config/validate", "/api/v1/config/reload",
             "/api/v1/backends/{pool}/{address}/enable", "/api/v1/backends/{pool}/{address}/drain",
-            "/api/v1/backends/{pool}/{address}/disable", "/api/v1/backends/{pool}/{address}/weight", "/metrics", "/"),
+            "/api/v1/backends/{pool}/{address}/disable", "/api/v1/backends/{pool}/{address}/weight", "/api/v1/upgrade", "/metrics", "/"),
             documented);
     }
 
@@ -89,5 +89,6 @@ class OpenApiDocumentTest
         assertEquals(properties(document, "ReloadResult"),
             fields(api.json(api.send("POST", "/api/v1/config/reload", ""))));
         assertEquals(properties(document, "Error"), fields(api.json(api.get("/api/v1/nothing"))));
+        assertEquals(properties(document, "UpgradeStatus"), fields(api.json(api.get("/api/v1/upgrade"))));
     }
 }

@@ -1,5 +1,6 @@
 package io.fulcrum.controlplane.api;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,6 +34,7 @@ public final class RecordingAppliance implements ApplianceControl
     private volatile Views.ReloadResult nextReload = new Views.ReloadResult(true, List.of(), "OK (2 services, 4 backends)");
     private volatile boolean trafficFlows;
     private String vrrpState = "MASTER";
+    private volatile Path upgradeUploads;
 
     private static final class MutableBackend
     {
@@ -250,5 +252,42 @@ public final class RecordingAppliance implements ApplianceControl
     {
         calls.add("configuration");
         return CONFIGURATION;
+    }
+
+    /** Where {@link #upgradeUploads} says uploads go; null (the default) plays a machine without the installer. */
+    public void upgradeUploads(final Path directory)
+    {
+        upgradeUploads = directory;
+    }
+
+    /** Healthy while the VRRP instance is MASTER or BACKUP, as the daemon decides. */
+    @Override
+    public synchronized Views.Health health()
+    {
+        calls.add("health");
+        return vrrpState.equals("MASTER") || vrrpState.equals("BACKUP")
+            ? new Views.Health(true, VERSION, List.of())
+            : new Views.Health(false, VERSION, List.of("VRRP instance vi_1 is " + vrrpState.toLowerCase()));
+    }
+
+    @Override
+    public Path upgradeUploads()
+    {
+        calls.add("upgradeUploads");
+        return upgradeUploads;
+    }
+
+    @Override
+    public Views.Upgrade upgrade(final Path file, final String sha256)
+    {
+        calls.add("upgrade " + file.getFileName() + " " + sha256);
+        return new Views.Upgrade(true, file.toString(), sha256, "installing");
+    }
+
+    @Override
+    public String upgradeStatus()
+    {
+        calls.add("upgradeStatus");
+        return "SLOT  VERSION\na     " + VERSION + "\n";
     }
 }
