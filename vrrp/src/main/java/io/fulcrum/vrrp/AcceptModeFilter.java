@@ -1,12 +1,10 @@
 package io.fulcrum.vrrp;
 
-import java.io.File;
-import java.io.IOException;
 import java.net.Inet6Address;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
+import io.fulcrum.dataplane.sys.Nftables;
 
 /**
  * Accept_Mode False (RFC 9568 section 6.1, the default): a Master that is not the address owner must not accept
@@ -27,9 +25,9 @@ final class AcceptModeFilter implements AutoCloseable
     static final String TABLE = "fulcrum-vrrp";
     private static final System.Logger LOG = System.getLogger(AcceptModeFilter.class.getName());
 
-    private final String nft;
+    private final Nftables nft;
 
-    private AcceptModeFilter(final String nft)
+    private AcceptModeFilter(final Nftables nft)
     {
         this.nft = nft;
     }
@@ -58,14 +56,14 @@ final class AcceptModeFilter implements AutoCloseable
         {
             return null;
         }
-        final String nft = findNft();
+        final Nftables nft = Nftables.find().orElse(null);
         if (nft == null)
         {
             LOG.log(System.Logger.Level.WARNING, "accept mode off cannot be enforced: nftables (nft) is not installed;"
                 + " a master will answer for the virtual addresses itself (apt-get install nftables)");
             return null;
         }
-        run(nft, rules(filtered), "-f", "-");
+        nft.apply(rules(filtered));
         return new AcceptModeFilter(nft);
     }
 
@@ -102,54 +100,11 @@ final class AcceptModeFilter implements AutoCloseable
     {
         try
         {
-            run(nft, "", "delete", "table", "inet", TABLE);
+            nft.deleteTable("inet", TABLE);
         }
         catch (final IllegalStateException e)
         {
             LOG.log(System.Logger.Level.WARNING, "cannot remove the accept-mode table: {0}", e.getMessage());
-        }
-    }
-
-    private static String findNft()
-    {
-        for (final String candidate : List.of("/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"))
-        {
-            if (new File(candidate).canExecute())
-            {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    private static void run(final String nft, final String input, final String... args)
-    {
-        final List<String> command = new ArrayList<>(List.of(nft));
-        command.addAll(List.of(args));
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
-            process.getOutputStream().close();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(10, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                throw new IllegalStateException("nft did not finish within 10 s");
-            }
-            if (process.exitValue() != 0)
-            {
-                throw new IllegalStateException("nft " + String.join(" ", args) + " failed: " + output.strip());
-            }
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalStateException("cannot run nft: " + e.getMessage(), e);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running nft", e);
         }
     }
 }

@@ -1,12 +1,10 @@
 package io.fulcrum.controlplane.daemon;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import io.fulcrum.controlplane.config.IpLiterals;
 import io.fulcrum.dataplane.balance.Service;
+import io.fulcrum.dataplane.sys.Nftables;
 
 /**
  * Keeps the kernel from answering service traffic for a VIP it owns: it would reset every TCP flow it does not know.
@@ -21,16 +19,18 @@ final class KernelVipFilter implements AutoCloseable
 {
     static final String TABLE = "fulcrum";
 
-    private final String nft;
+    private final Nftables nft;
 
-    private KernelVipFilter(final String nft)
+    private KernelVipFilter(final Nftables nft)
     {
         this.nft = nft;
     }
 
     static KernelVipFilter install(final List<Service> services)
     {
-        final KernelVipFilter filter = new KernelVipFilter(findNft());
+        final KernelVipFilter filter = new KernelVipFilter(Nftables.find().orElseThrow(() -> new IllegalStateException(
+            "the data plane needs nftables so that the kernel does not answer VIP traffic itself: install it "
+                + "(apt-get install nftables)")));
         filter.update(services);
         return filter;
     }
@@ -51,56 +51,12 @@ final class KernelVipFilter implements AutoCloseable
                 .append(service.port()).append(" drop\n");
         }
         rules.append("  }\n}\n");
-        run(nft, rules.toString(), "-f", "-");
+        nft.apply(rules.toString());
     }
 
     @Override
     public void close()
     {
-        run(nft, "", "delete", "table", "inet", TABLE);
-    }
-
-    private static String findNft()
-    {
-        for (final String candidate : List.of("/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"))
-        {
-            if (new java.io.File(candidate).canExecute())
-            {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("the data plane needs nftables so that the kernel does not answer VIP "
-            + "traffic itself: install it (apt-get install nftables)");
-    }
-
-    private static void run(final String nft, final String input, final String... args)
-    {
-        final List<String> command = new java.util.ArrayList<>(List.of(nft));
-        command.addAll(List.of(args));
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
-            process.getOutputStream().close();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(10, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                throw new IllegalStateException("nft did not finish within 10 s");
-            }
-            if (process.exitValue() != 0)
-            {
-                throw new IllegalStateException("nft " + String.join(" ", args) + " failed: " + output.strip());
-            }
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalStateException("cannot run nft: " + e.getMessage(), e);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running nft", e);
-        }
+        nft.deleteTable("inet", TABLE);
     }
 }

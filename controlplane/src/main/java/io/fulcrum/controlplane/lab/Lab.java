@@ -867,23 +867,7 @@ public final class Lab
     /** The pair's shared sync key (made once per lab, readable by root only). */
     public Path syncKey()
     {
-        final Path file = stateDirectory.resolve("sync.key");
-        try
-        {
-            if (!Files.exists(file))
-            {
-                Files.createDirectories(stateDirectory);
-                final byte[] random = new byte[32];
-                new java.security.SecureRandom().nextBytes(random);
-                Files.writeString(file, java.util.HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8);
-                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            }
-            return file;
-        }
-        catch (final IOException e)
-        {
-            throw new LabException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        return secretFile("sync.key", 32);
     }
 
     /** Sets the pair's advert interval for the next {@link #startBalancer}; and whether keepalived runs VRRP. */
@@ -931,13 +915,19 @@ public final class Lab
      */
     public Path apiToken()
     {
-        final Path file = stateDirectory.resolve("api.token");
+        return secretFile("api.token", 24);
+    }
+
+    /** A file of {@code bytes} random bytes in hex under the lab's state, made once per lab, readable by root only. */
+    private Path secretFile(final String name, final int bytes)
+    {
+        final Path file = stateDirectory.resolve(name);
         try
         {
             if (!Files.exists(file))
             {
                 Files.createDirectories(stateDirectory);
-                final byte[] random = new byte[24];
+                final byte[] random = new byte[bytes];
                 new java.security.SecureRandom().nextBytes(random);
                 Files.writeString(file, java.util.HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8);
                 Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));

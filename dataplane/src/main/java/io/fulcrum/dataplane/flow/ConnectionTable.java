@@ -367,14 +367,7 @@ public final class ConnectionTable implements AutoCloseable
             {
                 continue;
             }
-            key.set(
-                slots.get(LONG, base + SRC_HI),
-                slots.get(LONG, base + SRC_LO),
-                slots.get(LONG, base + DST_HI),
-                slots.get(LONG, base + DST_LO),
-                slots.get(SHORT, base + SRC_PORT),
-                slots.get(SHORT, base + DST_PORT),
-                slots.get(BYTE, base + PROTOCOL));
+            readKey(base, key);
             consumer.accept(key, slots.get(INT, base + BACKEND), slots.get(LONG, base + LAST_SEEN), state == CLOSING);
         }
     }
@@ -396,14 +389,7 @@ public final class ConnectionTable implements AutoCloseable
             {
                 continue;
             }
-            key.set(
-                slots.get(LONG, base + SRC_HI),
-                slots.get(LONG, base + SRC_LO),
-                slots.get(LONG, base + DST_HI),
-                slots.get(LONG, base + DST_LO),
-                slots.get(SHORT, base + SRC_PORT),
-                slots.get(SHORT, base + DST_PORT),
-                slots.get(BYTE, base + PROTOCOL));
+            readKey(base, key);
             final long hash = slots.get(LONG, base + HASH);
             final long seen = slots.get(LONG, base + LAST_SEEN);
             target.insert(key, hash, slots.get(INT, base + BACKEND), seen);
@@ -442,17 +428,22 @@ public final class ConnectionTable implements AutoCloseable
             {
                 continue;
             }
-            key.set(
-                slots.get(LONG, base + SRC_HI),
-                slots.get(LONG, base + SRC_LO),
-                slots.get(LONG, base + DST_HI),
-                slots.get(LONG, base + DST_LO),
-                slots.get(SHORT, base + SRC_PORT),
-                slots.get(SHORT, base + DST_PORT),
-                slots.get(BYTE, base + PROTOCOL));
+            readKey(base, key);
             consumer.accept(key, slots.get(INT, base + BACKEND), slots.get(LONG, base + LAST_SEEN), state == CLOSING);
         }
         return end;
+    }
+
+    private void readKey(final long base, final FlowKey key)
+    {
+        key.set(
+            slots.get(LONG, base + SRC_HI),
+            slots.get(LONG, base + SRC_LO),
+            slots.get(LONG, base + DST_HI),
+            slots.get(LONG, base + DST_LO),
+            slots.get(SHORT, base + SRC_PORT),
+            slots.get(SHORT, base + DST_PORT),
+            slots.get(BYTE, base + PROTOCOL));
     }
 
     /** Frees the memory (unmaps a mapped table); the table must not be used afterwards. */
