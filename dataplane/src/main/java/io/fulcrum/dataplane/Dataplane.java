@@ -17,6 +17,7 @@ import io.fulcrum.dataplane.balance.ForwardingTablePublisher;
 import io.fulcrum.dataplane.balance.Service;
 import io.fulcrum.dataplane.flow.ConnectionTable;
 import io.fulcrum.dataplane.flow.ConnectionTableFiles;
+import io.fulcrum.dataplane.forward.AcceptedMacs;
 import io.fulcrum.dataplane.forward.Forwarder;
 import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.stats.CountersFile;
@@ -37,6 +38,7 @@ public final class Dataplane implements AutoCloseable
     private final DataplaneSettings settings;
     private final EpochClock clock;
     private final ForwardingTablePublisher tables = new ForwardingTablePublisher();
+    private final AcceptedMacs acceptedMacs = new AcceptedMacs();
     private final CountersRegistry counters;
     private final List<ForwardingAgent> workers = new ArrayList<>();
     private final List<Port> ports = new ArrayList<>();
@@ -74,7 +76,7 @@ public final class Dataplane implements AutoCloseable
         final int mtu = Math.min(settings.mtu(), port.mtu());
         final Forwarder forwarder =
             new Forwarder(settings.encapsulation(), connections, workerCounters, mtu, port.macAddress(),
-                port.anyDestination());
+                port.anyDestination(), acceptedMacs);
         final ForwardingAgent agent = new ForwardingAgent(
             workerId, port, settings.batchSize(), forwarder, tables, clock, workerCounters);
         ports.add(port);
@@ -153,6 +155,12 @@ public final class Dataplane implements AutoCloseable
     public List<ForwardingAgent> workers()
     {
         return List.copyOf(workers);
+    }
+
+    /** The virtual MACs every worker forwards for besides its port's own; the control plane holds and releases them. */
+    public AcceptedMacs acceptedMacs()
+    {
+        return acceptedMacs;
     }
 
     public ForwardingTablePublisher tables()

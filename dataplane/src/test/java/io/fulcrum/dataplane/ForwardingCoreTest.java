@@ -144,6 +144,67 @@ class ForwardingCoreTest
         return CounterTotals.read(counters.reader());
     }
 
+    /**
+     * On a real interface, service traffic to a VRRP virtual MAC is forwarded only while the control plane holds that
+     * MAC (this box is master): a backup leaves what a switch flooded to it to the kernel, as for any other MAC.
+     */
+    @Test
+    void aVirtualMacIsForwardedOnlyWhileThisBoxHoldsIt()
+    {
+        final long virtualMac = 0x00_00_5e_00_01_33L;
+        final List<byte[]> sent = new ArrayList<>();
+        final List<byte[]> toKernel = new ArrayList<>();
+        try (Dataplane box = new Dataplane(DataplaneSettings.defaults().withConnectionCapacity(1 << 10),
+            CountersFile.inMemory(1024), () -> now, Throwable::printStackTrace))
+        {
+            final InMemoryPort wire = new InMemoryPort("wire", 16, 1500, PORT_MAC,
+                (memory, offset, length) -> sent.add(new byte[length]),
+                (memory, offset, length) -> toKernel.add(new byte[length])).filterByMac();
+            final ForwardingAgent agent = box.addWorker(wire);
+            box.publish(List.of(web(threeBackends(BackendState.ACTIVE))));
+            final byte[] toVirtualMac = FrameBuilder.ipv4("198.51.100.9", VIP4)
+                .macs(FrameBuilder.CLIENT_MAC, virtualMac).tcp(40_000, 80, Tcp.SYN).build();
+            final byte[] toAnotherMac = FrameBuilder.ipv4("198.51.100.9", VIP4)
+                .macs(FrameBuilder.CLIENT_MAC, 0x02_00_00_00_00_99L).tcp(40_001, 80, Tcp.SYN).build();
+            final byte[] toPortMac = FrameBuilder.ipv4("198.51.100.9", VIP4)
+                .macs(FrameBuilder.CLIENT_MAC, PORT_MAC).tcp(40_002, 80, Tcp.SYN).build();
+            final Runnable drainWire = () ->
+            {
+                while (wire.pending() > 0)
+                {
+                    agent.doWork();
+                }
+            };
+
+            for (final byte[] frame : List.of(toVirtualMac, toAnotherMac, toPortMac))
+            {
+                assertTrue(wire.inject(frame));
+            }
+            drainWire.run();
+            assertEquals(1, sent.size(), "a backup forwards only what is addressed to its own MAC");
+            assertEquals(2, toKernel.size());
+
+            box.acceptedMacs().hold(virtualMac);
+            sent.clear();
+            toKernel.clear();
+            for (final byte[] frame : List.of(toVirtualMac, toAnotherMac, toPortMac))
+            {
+                assertTrue(wire.inject(frame));
+            }
+            drainWire.run();
+            assertEquals(2, sent.size(), "master: the virtual MAC's traffic is balanced too");
+            assertEquals(1, toKernel.size(), "another MAC is still not ours");
+
+            box.acceptedMacs().release(virtualMac);
+            sent.clear();
+            toKernel.clear();
+            assertTrue(wire.inject(toVirtualMac));
+            drainWire.run();
+            assertEquals(0, sent.size(), "released: back to the kernel");
+            assertEquals(1, toKernel.size());
+        }
+    }
+
     @Test
     void newFlowsSpreadOverBackendsAndEachFlowStaysOnOne()
     {

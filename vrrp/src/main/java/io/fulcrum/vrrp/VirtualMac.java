@@ -14,7 +14,9 @@ import io.fulcrum.dataplane.sys.Rtnetlink;
  * the virtual MAC; adverts still leave through the parent interface. The parent gets {@code arp_ignore=1} and
  * {@code arp_announce=2} so that it never ties the virtual addresses to its own MAC.
  *
- * <p>Off by default. Where the kernel refuses the macvlan (EOPNOTSUPP without CONFIG_MACVLAN), start fails with the
+ * <p>Off by default in {@link VrrpSettings} (the daemon's configuration turns it on by default, as the RFC expects).
+ * The agent tells its listener when it takes and gives up the addresses ({@link VrrpListener#virtualMacHeld}), so
+ * that a data plane that sees the physical port's frames forwards those for the virtual MAC while master. Where the kernel refuses the macvlan (EOPNOTSUPP without CONFIG_MACVLAN), start fails with the
  * kernel's answer, the instance's name and what to do.
  */
 final class VirtualMac
@@ -44,6 +46,7 @@ final class VirtualMac
     static int create(final Rtnetlink rtnetlink, final VrrpSettings settings, final int parentIfIndex)
     {
         final String name = interfaceName(settings);
+        removeStale(rtnetlink, name);
         final int ifIndex;
         try
         {
@@ -58,13 +61,36 @@ final class VirtualMac
                 + ". Turn useVirtualMac off: gratuitous ARP moves the addresses without it", e);
         }
         ignoreArpForOtherInterfaces(settings.interfaceName());
+        // The macvlan too: an ARP broadcast reaches every macvlan of the parent, and with arp_ignore=0 the IPv6
+        // instance's vrrp6.VRID would answer for the IPv4 VIP of vrrp.VRID with its own (wrong) virtual MAC.
+        ignoreArpForOtherInterfaces(name);
         return ifIndex;
     }
 
     /**
-     * The parent must never tie a virtual address to its own MAC (ip-sysctl.rst): arp_ignore=1, answer only for
-     * addresses configured on the interface asked; arp_announce=2, never put a virtual address as the sender of
-     * its own ARP requests (replies sent from a virtual address leave through the parent).
+     * A run killed with SIGKILL leaves its macvlan behind (with the virtual addresses, as a killed keepalived does):
+     * the next run takes the name over instead of failing with EEXIST.
+     */
+    private static void removeStale(final Rtnetlink rtnetlink, final String name)
+    {
+        final int stale;
+        try
+        {
+            stale = io.fulcrum.dataplane.sys.Libc.ifNameToIndex(name);
+        }
+        catch (final NativeException e)
+        {
+            return; // none: the usual case
+        }
+        System.getLogger(VirtualMac.class.getName()).log(System.Logger.Level.INFO,
+            "removing {0} left by an earlier run", name);
+        rtnetlink.removeLink(stale);
+    }
+
+    /**
+     * The parent (and each macvlan) must never tie a virtual address to its own MAC (ip-sysctl.rst): arp_ignore=1,
+     * answer only for addresses configured on the interface asked; arp_announce=2, never put a virtual address as
+     * the sender of its own ARP requests (replies sent from a virtual address leave through the parent).
      */
     private static void ignoreArpForOtherInterfaces(final String parent)
     {

@@ -751,6 +751,8 @@ public final class VrrpAgent implements AutoCloseable
         final Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         long nextAnnounce = Long.MAX_VALUE;
         boolean repeatPending;
+        /** Whether the listener was last told the virtual MAC is held (add and remove pair up once each). */
+        boolean virtualMacHeld;
         /** The deadline of the timer being run and when it ran (0: no timer running): for the takeover log line. */
         long timerDue;
         long timerRan;
@@ -875,6 +877,7 @@ public final class VrrpAgent implements AutoCloseable
         public void addVirtualAddresses()
         {
             final long start = System.nanoTime();
+            virtualMacHeld(true);
             owner.add(settings.garpCount());
             announcements = owner.announcementsSent();
             final long now = System.nanoTime();
@@ -927,6 +930,24 @@ public final class VrrpAgent implements AutoCloseable
         {
             nextAnnounce = Long.MAX_VALUE;
             owner.remove();
+            virtualMacHeld(false);
+        }
+
+        private void virtualMacHeld(final boolean held)
+        {
+            if (virtualMacIfIndex == 0 || virtualMacHeld == held)
+            {
+                return;
+            }
+            virtualMacHeld = held;
+            try
+            {
+                listener.virtualMacHeld(settings.name(), VirtualMac.address(settings.family(), settings.vrid()), held);
+            }
+            catch (final RuntimeException e)
+            {
+                LOG.log(System.Logger.Level.WARNING, "({0}) virtual MAC listener failed: {1}", settings.name(), e);
+            }
         }
 
         @Override

@@ -47,7 +47,8 @@ public final class ConfigLoader
         "retransmit-buffer", "resync-interval");
     static final List<String> VRRP = List.of("name", "interface", "vrid", "priority", "advert-interval",
         "virtual-addresses", "preempt", "preempt-delay", "unicast-peers", "source-address", "notify", "garp-count",
-        "garp-refresh", "virtual-mac", "sync-group", "accept");
+        "garp-refresh", "virtual-mac", "sync-group", "accept", "track-pools");
+    static final List<String> TRACK_POOL = List.of("pool", "min-healthy", "weight");
     static final List<String> API = List.of("listen", "tokens", "token-file", "tls");
     static final List<String> TLS = List.of("certificate", "key");
     static final List<String> DATAPLANE = List.of("interfaces", "packet-io", "workers", "cores", "idle", "batch-size",
@@ -159,7 +160,7 @@ public final class ConfigLoader
         final Node apiNode = top.optional("api");
         final Optional<ApiConfig> api = apiNode == null ? Optional.empty() : Optional.ofNullable(api(apiNode));
         final Node vrrpNode = top.optional("vrrp");
-        final List<VrrpInstanceConfig> vrrp = vrrpNode == null ? List.of() : vrrp(vrrpNode);
+        final List<VrrpInstanceConfig> vrrp = vrrpNode == null ? List.of() : vrrp(vrrpNode, unwrap(pools));
         final Node syncNode = top.optional("sync");
         final Optional<SyncConfig> sync = syncNode == null ? Optional.empty() : Optional.ofNullable(sync(syncNode));
         if (syncNode != null && vrrpNode == null)
@@ -229,7 +230,7 @@ public final class ConfigLoader
     }
 
     /** {@code vrrp:} a list of instances; names and VRIDs (per interface) unique. */
-    private List<VrrpInstanceConfig> vrrp(final Node node)
+    private List<VrrpInstanceConfig> vrrp(final Node node, final List<PoolConfig> pools)
     {
         final List<VrrpInstanceConfig> instances = new ArrayList<>();
         final List<Node> items = values.list(node, "vrrp", "VRRP instances");
@@ -319,9 +320,11 @@ public final class ConfigLoader
                 : Optional.ofNullable(values.text(notifyNode, map.field("notify"), "a program path", null));
             final int garpCount = optionalInteger(map, "garp-count", 1, 100, VrrpInstanceConfig.DEFAULT_GARP_COUNT);
             final Duration garpRefresh = optionalDuration(map, "garp-refresh", Duration.ZERO);
-            final boolean virtualMac = optionalBoolean(map, "virtual-mac", false);
+            // RFC 9568 section 7.3: the virtual router MAC is what the RFC expects; neighbours never relearn on failover
+            final boolean virtualMac = optionalBoolean(map, "virtual-mac", true);
             // RFC 9568 Accept_Mode, off by default as the RFC says (an owner, priority 255, accepts regardless)
             final boolean accept = optionalBoolean(map, "accept", false);
+            final List<TrackedPool> trackPools = trackPools(map, pools);
             final Node groupNode = map.optional("sync-group");
             final Optional<String> group = groupNode == null ? Optional.empty()
                 : Optional.ofNullable(values.text(groupNode, map.field("sync-group"), "a group name", null));
@@ -340,7 +343,7 @@ public final class ConfigLoader
             if (problems.count() == before && name != null && interfaceName != null)
             {
                 instances.add(new VrrpInstanceConfig(name, interfaceName, vrid, priority, interval, addresses, preempt,
-                    preemptDelay, peers, source, notify, garpCount, garpRefresh, virtualMac, group, accept));
+                    preemptDelay, peers, source, notify, garpCount, garpRefresh, virtualMac, group, accept, trackPools));
             }
         }
         return instances;
@@ -448,6 +451,52 @@ public final class ConfigLoader
     {
         final String text = required(map, key, "ADDRESS:PORT on the sync link, like 10.200.9.1:7946");
         return text == null ? null : listenAddress(text, map.optional(key), map.field(key));
+    }
+
+    /** {@code track-pools:} of one VRRP instance: each names a pool of this file, once. */
+    private List<TrackedPool> trackPools(final YamlMap instance, final List<PoolConfig> pools)
+    {
+        final List<TrackedPool> tracked = new ArrayList<>();
+        final Node node = instance.optional("track-pools");
+        final List<Node> items = node == null ? null
+            : values.list(node, instance.field("track-pools"), "pools to track: { pool, min-healthy, weight }");
+        for (int t = 0; items != null && t < items.size(); t++)
+        {
+            final String field = instance.field("track-pools") + "[" + t + "]";
+            final YamlMap map = values.map(items.get(t), field, TRACK_POOL);
+            if (map == null)
+            {
+                continue;
+            }
+            final int before = problems.count();
+            final String pool = required(map, "pool", "the name of a pool to track");
+            final int minHealthy = optionalInteger(map, "min-healthy", 1, 65_535, 1);
+            final int weight = optionalInteger(map, "weight", -TrackedPool.MAX_WEIGHT, TrackedPool.MAX_WEIGHT, 0);
+            if (pool != null && problems.count() == before)
+            {
+                final PoolConfig config = pools.stream().filter(p -> p.name().equals(pool)).findFirst().orElse(null);
+                if (config == null)
+                {
+                    problems.at(map.optional("pool"), map.field("pool"), "no pool named '" + pool + "' (pools: "
+                        + (pools.isEmpty() ? "none" : String.join(", ", pools.stream().map(PoolConfig::name).toList()))
+                        + ")");
+                }
+                else if (minHealthy > config.backends().size())
+                {
+                    problems.at(map.optional("min-healthy"), map.field("min-healthy"), "pool '" + pool + "' has "
+                        + config.backends().size() + " backend(s): it could never have " + minHealthy + " healthy");
+                }
+                else if (tracked.stream().anyMatch(other -> other.pool().equals(pool)))
+                {
+                    problems.at(map.optional("pool"), map.field("pool"), "pool '" + pool + "' is tracked twice");
+                }
+                else
+                {
+                    tracked.add(new TrackedPool(pool, minHealthy, weight));
+                }
+            }
+        }
+        return tracked;
     }
 
     private String required(final YamlMap map, final String key, final String expected)

@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * One VRRP instance ({@code vrrp:} list entry): which virtual addresses this appliance owns while it is master of
  * {@code vrid} on {@code interfaceName}. One address family per instance (RFC 9568 never mixes them in one advert);
- * instances in one {@code syncGroup} change state together, so an IPv4 and an IPv6 VIP stay on one box.
+ * instances in one {@code syncGroup} change state together, so an IPv4 and an IPv6 VIP stay on one box;
+ * {@code trackPools} lower its priority or take it out while a pool has too few healthy backends.
  */
 public record VrrpInstanceConfig(
     String name,
@@ -27,7 +28,8 @@ public record VrrpInstanceConfig(
     Duration garpRefresh,
     boolean virtualMac,
     Optional<String> syncGroup,
-    boolean accept)
+    boolean accept,
+    List<TrackedPool> trackPools)
 {
     public static final int DEFAULT_PRIORITY = 100;
     public static final Duration DEFAULT_ADVERT_INTERVAL = Duration.ofSeconds(1);
@@ -39,5 +41,6 @@ public record VrrpInstanceConfig(
         Objects.requireNonNull(interfaceName, "interfaceName");
         virtualAddresses = List.copyOf(virtualAddresses);
         unicastPeers = List.copyOf(unicastPeers);
+        trackPools = List.copyOf(trackPools);
     }
 }

@@ -244,14 +244,28 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         checkBackendsOf(running);
     }
 
-    private void startVrrp()
+    private synchronized void startVrrp()
     {
         if (!running.vrrp().isEmpty())
         {
             final SyncAgent sync = dataplane.sync();
-            vrrp = sync == null ? VrrpPair.start(running.vrrp(), this::counters, log)
-                : VrrpPair.start(running.vrrp(), this::counters, log, new SyncRoleFollower(sync, log));
+            vrrp = VrrpPair.start(running.vrrp(), workerProgress(VrrpPair.STALL_LIMIT), dataplane.acceptedMacs(), log,
+                sync == null ? (name, state) -> { } : new SyncRoleFollower(sync, log));
+            vrrp.poolsChanged(this::healthyBackends);
         }
+    }
+
+    /** Backends of {@code pool} that take new flows now (enabled, not draining, not failing, weight above 0). */
+    private int healthyBackends(final String pool)
+    {
+        for (final PoolConfig config : running.pools())
+        {
+            if (config.name().equals(pool))
+            {
+                return states.healthy(config);
+            }
+        }
+        return 0;
     }
 
     private static SyncSettings syncSettings(final SyncConfig config)
@@ -320,6 +334,10 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         dataplane.publish(services);
         interfaces.forEach(ports -> ports.follow(services)); // after: a newly steered VIP finds its service
         published = services;
+        if (vrrp != null)
+        {
+            vrrp.poolsChanged(this::healthyBackends);
+        }
     }
 
     /**

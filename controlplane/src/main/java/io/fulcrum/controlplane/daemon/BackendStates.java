@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.fulcrum.controlplane.config.BackendConfig;
 import io.fulcrum.controlplane.config.BackendIds;
 import io.fulcrum.controlplane.config.FulcrumConfig;
+import io.fulcrum.controlplane.config.PoolConfig;
 import io.fulcrum.controlplane.config.ServiceModel;
 import io.fulcrum.dataplane.balance.Backend;
 import io.fulcrum.dataplane.balance.BackendState;
@@ -96,6 +98,22 @@ final class BackendStates
                 service.encapsulation(), service.maglevSize(), backends));
         }
         return result;
+    }
+
+    /** How many of the pool's backends take new flows: active (enabled, not failing its check) with a weight. */
+    int healthy(final PoolConfig pool)
+    {
+        int healthy = 0;
+        for (final BackendConfig backend : pool.backends())
+        {
+            final Key key = new Key(pool.name(), backend.address());
+            if (effective(admin(key), health(key)) == BackendState.ACTIVE
+                && weights.getOrDefault(key, backend.weight()) > 0)
+            {
+                healthy++;
+            }
+        }
+        return healthy;
     }
 
     static BackendState effective(final AdminState admin, final String health)

@@ -5,19 +5,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.ToIntFunction;
 
+import io.fulcrum.controlplane.config.TrackedPool;
 import io.fulcrum.controlplane.config.VrrpInstanceConfig;
-import io.fulcrum.dataplane.stats.CounterTotals;
-import io.fulcrum.dataplane.stats.CounterType;
+import io.fulcrum.dataplane.forward.AcceptedMacs;
 import io.fulcrum.vrrp.VrrpAgent;
+import io.fulcrum.vrrp.VrrpListener;
 import io.fulcrum.vrrp.VrrpSettings;
 import io.fulcrum.vrrp.VrrpState;
 
 /**
  * The appliance's side of a VRRP pair: the configured instances on a VRRP agent (its own real-time thread), with the
- * data plane's liveness tracked so that a box whose workers stalled gives mastership up, and every state change in
- * the event log and the status the API shows.
+ * data plane's liveness tracked so that a box whose workers stalled gives mastership up, the pools' health tracked as
+ * configured ({@code track-pools}), the virtual MACs of the instances this box is master of handed to the data plane,
+ * and every state change in the event log and the status the API shows.
  */
 final class VrrpPair implements AutoCloseable
 {
@@ -26,23 +30,33 @@ final class VrrpPair implements AutoCloseable
 
     private final VrrpAgent agent;
     private final List<VrrpInstanceConfig> instances;
-    private final Map<String, Integer> priorities = new ConcurrentHashMap<>();
+    private final Map<String, Integer> priorities;
+    private final EventLog log;
+    /** Per instance and tracked pool: whether the pool had too few healthy backends at the last evaluation. */
+    private final Map<String, Boolean> poolShort = new ConcurrentHashMap<>();
+    /** The priority tracking last gave each instance that tracks pools. */
+    private final Map<String, Integer> tracked = new ConcurrentHashMap<>();
+    /** Read by the agent thread's tracking checks (pools without a weight). */
+    private final Map<String, Boolean> shortForChecks = new ConcurrentHashMap<>();
 
-    private VrrpPair(final VrrpAgent agent, final List<VrrpInstanceConfig> instances)
+    private VrrpPair(final VrrpAgent agent, final List<VrrpInstanceConfig> instances,
+        final Map<String, Integer> priorities, final EventLog log)
     {
         this.agent = agent;
         this.instances = instances;
+        this.priorities = priorities;
+        this.log = log;
     }
 
-    static VrrpPair start(final List<VrrpInstanceConfig> instances, final CountersSupplier counters,
-        final EventLog log)
-    {
-        return start(instances, counters, log, (name, state) -> { });
-    }
-
-    /** As {@link #start(List, CountersSupplier, EventLog)}, telling {@code onState} every instance's new state. */
-    static VrrpPair start(final List<VrrpInstanceConfig> instances, final CountersSupplier counters,
-        final EventLog log, final java.util.function.BiConsumer<String, VrrpState> onState)
+    /**
+     * Starts the instances.
+     *
+     * @param progress     the workers' duty cycles: one stalled worker puts every instance in FAULT
+     * @param acceptedMacs where the virtual MACs of the instances this box is master of go
+     * @param onState      told every instance's new state
+     */
+    static VrrpPair start(final List<VrrpInstanceConfig> instances, final WorkerProgress progress,
+        final AcceptedMacs acceptedMacs, final EventLog log, final BiConsumer<String, VrrpState> onState)
     {
         final List<VrrpSettings> settings = new ArrayList<>();
         for (final VrrpInstanceConfig instance : instances)
@@ -50,22 +64,108 @@ final class VrrpPair implements AutoCloseable
             settings.add(settings(instance));
         }
         final Map<String, Integer> priorities = new ConcurrentHashMap<>();
-        final VrrpAgent agent = VrrpAgent.start(settings, (name, from, to, priority, reason) ->
+        final VrrpAgent agent = VrrpAgent.start(settings, new VrrpListener()
         {
-            priorities.put(name, priority);
-            log.event("vrrp-" + to.name().toLowerCase(), "(" + name + ") Entering " + to + " STATE (" + reason + ")",
-                "instance", name, "from", from.name().toLowerCase(), "state", to.name().toLowerCase(),
-                "priority", priority);
-            onState.accept(name, to);
+            @Override
+            public void stateChanged(final String name, final VrrpState from, final VrrpState to, final int priority,
+                final String reason)
+            {
+                priorities.put(name, priority);
+                log.event("vrrp-" + to.name().toLowerCase(), "(" + name + ") Entering " + to + " STATE (" + reason
+                    + ")", "instance", name, "from", from.name().toLowerCase(), "state", to.name().toLowerCase(),
+                    "priority", priority);
+                onState.accept(name, to);
+            }
+
+            @Override
+            public void virtualMacHeld(final String name, final long virtualMac, final boolean held)
+            {
+                // Held from just before the first announcement to just after the addresses are gone: a backup never
+                // forwards what a switch flooded to the virtual MAC, a new master forwards what follows its ARP.
+                if (held)
+                {
+                    acceptedMacs.hold(virtualMac);
+                }
+                else
+                {
+                    acceptedMacs.release(virtualMac);
+                }
+            }
         });
-        final VrrpPair pair = new VrrpPair(agent, instances);
-        pair.priorities.putAll(priorities);
+        final VrrpPair pair = new VrrpPair(agent, instances, priorities, log);
+        final Liveness liveness = new Liveness(progress);
         for (final VrrpInstanceConfig instance : instances)
         {
-            pair.priorities.putIfAbsent(instance.name(), instance.priority());
-            agent.track(instance.name(), "data plane duty cycles", new Liveness(counters));
+            priorities.putIfAbsent(instance.name(), instance.priority());
+            agent.track(instance.name(), "data plane duty cycles", liveness);
+            for (final TrackedPool pool : instance.trackPools())
+            {
+                if (pool.faults())
+                {
+                    final String key = key(instance, pool);
+                    agent.track(instance.name(), "pool " + pool.pool() + " (at least " + pool.minHealthy()
+                        + " healthy)", () -> !pair.shortForChecks.getOrDefault(key, false));
+                }
+            }
         }
         return pair;
+    }
+
+    private static String key(final VrrpInstanceConfig instance, final TrackedPool pool)
+    {
+        return instance.name() + "/" + pool.pool();
+    }
+
+    /**
+     * Pool health changed (or may have): each tracked pool is short while fewer than min-healthy of its backends take
+     * new flows ({@code healthyBackends} counts them); weighted pools set the instance's priority, the others hold it
+     * in FAULT through the agent's tracking checks. Called by the appliance after every change of backend state.
+     */
+    synchronized void poolsChanged(final ToIntFunction<String> healthyBackends)
+    {
+        for (final VrrpInstanceConfig instance : instances)
+        {
+            if (instance.trackPools().isEmpty())
+            {
+                continue;
+            }
+            final List<String> changes = new ArrayList<>();
+            int priority = instance.priority();
+            for (final TrackedPool pool : instance.trackPools())
+            {
+                final String key = key(instance, pool);
+                final int healthy = healthyBackends.applyAsInt(pool.pool());
+                final boolean isShort = healthy < pool.minHealthy();
+                final Boolean was = poolShort.put(key, isShort);
+                if (was == null ? isShort : was != isShort)
+                {
+                    changes.add("pool " + pool.pool() + " has " + healthy + " healthy backend(s), "
+                        + (isShort ? "fewer than " : "at least ") + pool.minHealthy());
+                }
+                if (pool.faults())
+                {
+                    shortForChecks.put(key, isShort);
+                }
+                else if (pool.weight() < 0 ? isShort : !isShort)
+                {
+                    priority += pool.weight();
+                }
+            }
+            // As keepalived: weights move a priority within 1-254; the address owner's 255 is never changed.
+            final int effective = instance.priority() == 255 ? 255 : Math.max(1, Math.min(254, priority));
+            final Integer before = tracked.put(instance.name(), effective);
+            if (before == null || before != effective)
+            {
+                priorities.put(instance.name(), effective);
+                agent.setPriority(instance.name(), effective);
+            }
+            for (final String change : changes)
+            {
+                log.event("vrrp-track", "(" + instance.name() + ") " + change + "; priority " + effective
+                    + (before == null || before == effective ? "" : " (was " + before + ")"), "instance",
+                    instance.name(), "priority", effective);
+            }
+        }
     }
 
     private static VrrpSettings settings(final VrrpInstanceConfig config)
@@ -105,38 +205,34 @@ final class VrrpPair implements AutoCloseable
         agent.close();
     }
 
-    /** Reads the data plane's counters. */
-    @FunctionalInterface
-    interface CountersSupplier
-    {
-        CounterTotals read();
-    }
-
-    /** True while the workers' duty-cycle counters keep moving: a stalled worker stops them. */
+    /**
+     * True while every worker keeps finishing duty cycles: one stalled worker among running ones is enough to give
+     * mastership up (its share of the flows would be black-holed). Asked every 100 ms by the agent, once per instance:
+     * the workers' counters are read at most once per tick.
+     */
     private static final class Liveness implements BooleanSupplier
     {
-        private final CountersSupplier counters;
-        private long lastCycles = -1;
-        private long lastChange = System.nanoTime();
+        private static final long REUSE_NANOS = 50_000_000L;
 
-        Liveness(final CountersSupplier counters)
+        private final WorkerProgress progress;
+        private long readAt = System.nanoTime() - REUSE_NANOS;
+        private boolean alive = true;
+
+        Liveness(final WorkerProgress progress)
         {
-            this.counters = counters;
+            this.progress = progress;
         }
 
         @Override
         public boolean getAsBoolean()
         {
-            final CounterTotals totals = counters.read();
-            final long cycles = totals.total(CounterType.WORKER_BUSY_CYCLES) + totals.total(CounterType.WORKER_IDLE_CYCLES);
             final long now = System.nanoTime();
-            if (cycles != lastCycles)
+            if (now - readAt >= REUSE_NANOS)
             {
-                lastCycles = cycles;
-                lastChange = now;
-                return true;
+                readAt = now;
+                alive = progress.stalled().isEmpty();
             }
-            return now - lastChange < STALL_LIMIT.toNanos();
+            return alive;
         }
     }
 }

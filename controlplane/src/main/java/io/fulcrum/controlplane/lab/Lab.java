@@ -842,7 +842,7 @@ public final class Lab
         final int priority = balancer.equals(topology.primaryBalancer()) ? LabBalancerConfig.PRIMARY_PRIORITY
             : LabBalancerConfig.STANDBY_PRIORITY;
         return LabBalancerConfig.render(topology, balancer, priority, macs, packetIo, countersOf(balancer), left,
-            apiToken(), keepalived ? null : advertInterval, sync && !keepalived ? syncKey() : null);
+            apiToken(), keepalived ? null : advertInterval, sync && !keepalived ? syncKey() : null, trackPools);
     }
 
     public String balancerConfig()
@@ -854,6 +854,15 @@ public final class Lab
     private String advertInterval = LabBalancerConfig.ADVERT_INTERVAL;
     /** True: keepalived moves the VIPs and Fulcrum only forwards (to compare the two). */
     private boolean keepalived;
+
+    /** YAML flow text of the pair's {@code track-pools}, or null for none. */
+    private String trackPools;
+
+    /** Makes both VRRP instances of both balancers track pools from the next {@link #startBalancer} (null: none). */
+    public void trackPools(final String flowList)
+    {
+        trackPools = flowList;
+    }
 
     /** True: the pair syncs its connection tables over the sync link (the default). */
     private boolean sync = true;

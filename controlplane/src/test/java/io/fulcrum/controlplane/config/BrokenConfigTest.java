@@ -179,6 +179,14 @@ class BrokenConfigTest
                   - name: p
                     backends: [{ address: 10.0.0.1 }, { address: 10.0.0.2 }, { address: 10.0.0.3 }]
                 """, 5, 24, "services[0].maglev-table-size", "at least one slot per backend: 2 slots for 3 backends"),
+            broken("a tracked pool that does not exist", "vrrp:\n  - { name: V, interface: eth0, vrid: 1, virtual-addresses: [192.0.2.10], track-pools: [{ pool: q }] }\n" + POOL, 2, 97,
+                "vrrp[0].track-pools[0].pool", "no pool named 'q' (pools: p)"),
+            broken("a tracked pool with min-healthy 0", "vrrp:\n  - { name: V, interface: eth0, vrid: 1, virtual-addresses: [192.0.2.10], track-pools: [{ pool: p, min-healthy: 0 }] }\n" + POOL, 2, 113,
+                "vrrp[0].track-pools[0].min-healthy", "expected an integer from 1 to 65535, found 0"),
+            broken("a tracking weight below -254", "vrrp:\n  - { name: V, interface: eth0, vrid: 1, virtual-addresses: [192.0.2.10], track-pools: [{ pool: p, weight: -255 }] }\n" + POOL, 2, 108,
+                "vrrp[0].track-pools[0].weight", "expected an integer from -254 to 254, found -255"),
+            broken("a tracked pool that could never be healthy", "vrrp:\n  - { name: V, interface: eth0, vrid: 1, virtual-addresses: [192.0.2.10], track-pools: [{ pool: p, min-healthy: 3 }] }\n" + POOL, 2, 113,
+                "vrrp[0].track-pools[0].min-healthy", "pool 'p' has 1 backend(s): it could never have 3 healthy"),
             broken("a pool that does not exist", service("pool: q") + POOL, 5, 11, "services[0].pool", "no pool named 'q' (pools: p)"),
             broken("a misspelt service field", service("prot: tcp") + POOL, 5, 5, "services[0].prot",
                 "unknown field 'prot' (expected one of: name, vip, port, protocol, forwarding, scheduler, maglev-table-size, pool)"),

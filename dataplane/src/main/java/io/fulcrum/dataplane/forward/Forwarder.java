@@ -36,6 +36,7 @@ public final class Forwarder
     private final int mtu;
     private final long portMac;
     private final boolean anyDestination;
+    private final AcceptedMacs acceptedMacs;
     private final int[] malformedByCode = new int[ParseResult.COUNT];
 
     private WorkerCounters.ObjectCounters objects;
@@ -47,17 +48,20 @@ public final class Forwarder
     public Forwarder(final EncapsulationSettings settings, final ConnectionTable connections,
         final WorkerCounters counters, final int mtu, final long portMac)
     {
-        this(settings, connections, counters, mtu, portMac, false);
+        this(settings, connections, counters, mtu, portMac, false, new AcceptedMacs());
     }
 
     /**
      * @param anyDestination forward frames whatever their destination MAC (replay and test ports); otherwise a unicast
      *                       frame for another MAC is left to the host stack, which drops it
+     * @param acceptedMacs   other unicast MACs forwarded as the port's own (VRRP virtual MACs while master)
      */
     public Forwarder(final EncapsulationSettings settings, final ConnectionTable connections,
-        final WorkerCounters counters, final int mtu, final long portMac, final boolean anyDestination)
+        final WorkerCounters counters, final int mtu, final long portMac, final boolean anyDestination,
+        final AcceptedMacs acceptedMacs)
     {
         this.anyDestination = anyDestination;
+        this.acceptedMacs = acceptedMacs;
         this.encapsulator = new Encapsulator(settings);
         this.connections = connections;
         this.counters = counters;
@@ -286,11 +290,14 @@ public final class Forwarder
         drop(batch, i, DropReason.TOO_BIG);
     }
 
-    /** Unicast to this port's MAC, or multicast/broadcast (the group bit of the first octet). */
+    /**
+     * Unicast to this port's MAC or to a virtual MAC this box is master for, or multicast/broadcast (the group bit of
+     * the first octet).
+     */
     private boolean forUs(final MemorySegment memory, final long frameOffset)
     {
         final long destination = NetworkBytes.u48(memory, frameOffset);
-        return destination == portMac || (destination & 0x0100_0000_0000L) != 0;
+        return destination == portMac || (destination & 0x0100_0000_0000L) != 0 || acceptedMacs.contains(destination);
     }
 
     private void pass(final PacketBatch batch, final int i)

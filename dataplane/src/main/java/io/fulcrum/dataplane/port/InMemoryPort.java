@@ -32,6 +32,7 @@ public final class InMemoryPort implements Port
     private long transmittedCount;
     private long passedCount;
     private long droppedCount;
+    private boolean anyDestination = true;
 
     public InMemoryPort(final String name, final int slots, final int mtu, final long macAddress,
         final FrameSink transmitted, final FrameSink passed)
@@ -116,11 +117,21 @@ public final class InMemoryPort implements Port
         return macAddress;
     }
 
-    /** Replay and tests feed captures addressed to any MAC: the forwarding core takes them all. */
+    /** Replay and tests feed captures addressed to any MAC: the forwarding core takes them all (by default). */
     @Override
     public boolean anyDestination()
     {
-        return true;
+        return anyDestination;
+    }
+
+    /**
+     * Makes the forwarding core filter by destination MAC, as on a real interface (for tests of that filter). Call
+     * before the port gets its worker.
+     */
+    public InMemoryPort filterByMac()
+    {
+        anyDestination = false;
+        return this;
     }
 
     public int frameSize()
