@@ -80,9 +80,7 @@ public final class LabBalancerConfig
         final Map<String, String> macs, final String packetIo, final Path countersFile, final Set<String> left,
         final Path tokenFile, final String advertInterval, final Path syncKeyFile, final String trackPools)
     {
-        // virtual-mac off in the lab for now: with it on, LabFailoverTest saw the client's probe answered throughout
-        // lb1's link-down and no takeover by lb2 (see the vrrp6 branch report); to be understood before turning it on.
-        final String tracking = ", virtual-mac: false" + (trackPools == null ? "" : ", track-pools: " + trackPools);
+        final String tracking = trackPools == null ? "" : ", track-pools: " + trackPools;
         final StringBuilder yaml = new StringBuilder();
         yaml.append("# Fulcrum on ").append(balancer.name()).append(" in the lab '").append(topology.prefix())
             .append("' (written by fulcrum lab)\n");
