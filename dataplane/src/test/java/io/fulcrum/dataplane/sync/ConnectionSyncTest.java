@@ -312,6 +312,34 @@ class ConnectionSyncTest
     }
 
     @Test
+    void aLostDatagramIsSentAgainOnceALaterOneArrivesWithoutWaitingForTheRetransmitTimeout() throws IOException
+    {
+        final SyncSettings base = defaults();
+        // A retransmit timeout of 10 minutes: in this test's 30 s, only the standby's acknowledgements can repair.
+        pair(0.10, 0, new SyncSettings(base.local(), base.peer(), KEY, base.maxBytesPerSecond(), base.ringBytes(),
+            base.datagramBytes(), base.retransmitDatagrams(), base.reorderDatagrams(), base.statusIntervalMillis(),
+            TimeUnit.MINUTES.toMillis(10), base.resyncIntervalMillis()));
+        final long droppedBefore = relay.dropped();
+        for (int batch = 0; batch < 30; batch++)
+        {
+            master.forward(syns(batch * 100, 100));
+            step();
+        }
+        // New flows keep coming (one a step), as on a live master: each datagram after a lost one reveals it.
+        final int[] next = {3000};
+        runUntil(() ->
+        {
+            master.forward(syns(next[0]++, 1));
+            final Map<String, String> installed = standby.flows().get(0);
+            return java.util.stream.IntStream.range(0, 3000).allMatch(i ->
+                installed.containsKey("198.51.100." + (1 + i % 250) + ":" + (10_000 + i)));
+        }, "the standby holds the first 3000 flows");
+        assertTrue(relay.dropped() > droppedBefore, "the relay lost datagrams");
+        assertTrue(master.counter(SyncCounters.RETRANSMITTED) > 0, "lost datagrams were sent again");
+        assertEquals(0, master.counter(SyncCounters.GAPS) + standby.counter(SyncCounters.GAPS));
+    }
+
+    @Test
     void aGapBeyondTheRetransmitStoreIsRepairedByABulkResync() throws IOException
     {
         pair(0.10, 0.10, defaults().withRetransmitDatagrams(8));
