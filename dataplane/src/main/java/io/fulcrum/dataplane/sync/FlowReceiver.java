@@ -21,6 +21,12 @@ import io.fulcrum.dataplane.balance.ForwardingTablePublisher;
  * <p>Replay protection: this side's session epoch is random and changes whenever the sender's session changes; the
  * master must echo it, so a datagram recorded in an earlier session is stale whatever its sequence number; within a
  * session, a sequence number is accepted once.
+ *
+ * <p>A record whose backend this appliance does not know (yet) is held, not dropped: the two appliances apply a
+ * reload that adds a backend at slightly different moments, and the master may already have sent flows to it. Held
+ * records are resolved again each time a new forwarding table is published, and given up (counted unresolved) after
+ * {@link #HOLD_MILLIS}; a CLOSING record or a newer OPEN record for a held flow updates or replaces it, so order per
+ * flow is kept.
  */
 final class FlowReceiver
 {
@@ -37,6 +43,13 @@ final class FlowReceiver
     private final int windowSize;
     private final int windowMask;
     private final java.util.function.LongSupplier epochs;
+    private final UnsafeBuffer held;
+    private final long[] heldSince;
+
+    /** Records held for a backend this appliance does not know yet. */
+    static final int HELD_RECORDS = 1024;
+    /** A held record whose backend has not appeared within this is given up. */
+    static final long HOLD_MILLIS = 10_000;
 
     private long epoch;
     private long senderEpoch;
@@ -45,6 +58,10 @@ final class FlowReceiver
     private long lastStatusMillis;
     private boolean acknowledgePending;
     private boolean needResync;
+    private int heldCount;
+    /** The table the held records were last resolved against; null: resolve again at the next duty cycle. */
+    private ForwardingTable heldTable;
+    private long now;
 
     FlowReceiver(final SyncSettings settings, final SyncTransport transport, final WorkerSync[] workers,
         final ForwardingTablePublisher tables, final SyncCounters counters, final java.util.function.LongSupplier epochs)
@@ -61,6 +78,8 @@ final class FlowReceiver
         this.windowMask = windowSize - 1;
         this.window = new UnsafeBuffer(ByteBuffer.allocateDirect(windowSize * settings.datagramBytes()));
         this.windowSequence = new long[windowSize];
+        this.held = new UnsafeBuffer(ByteBuffer.allocateDirect(HELD_RECORDS * SyncRecord.LENGTH));
+        this.heldSince = new long[HELD_RECORDS];
     }
 
     /** A new session: nothing accepted yet, and a resync asked for. */
@@ -83,6 +102,7 @@ final class FlowReceiver
     /** An authenticated DATA datagram of {@code length} bytes in {@code buffer} at offset 0. */
     void onData(final UnsafeBuffer buffer, final int length, final long nowMillis)
     {
+        now = nowMillis;
         message.wrap(buffer, 0);
         if (message.peerEpoch() != epoch)
         {
@@ -184,32 +204,139 @@ final class FlowReceiver
         {
             final int offset = datagramOffset + SyncMessage.recordOffset(i);
             final int type = SyncRecord.type(buffer, offset);
-            int backendId = 0;
             if (type == SyncRecord.OPEN)
             {
-                backendId = resolve(table, buffer, offset);
+                final int backendId = resolve(table, buffer, offset);
+                final int heldIndex = findHeld(buffer, offset);
                 if (backendId < 0)
                 {
-                    counters.increment(SyncCounters.UNRESOLVED);
+                    hold(buffer, offset, heldIndex, table);
                     continue;
                 }
+                if (heldIndex >= 0)
+                {
+                    removeHeld(heldIndex); // this newer record of the flow replaces the held one
+                }
+                install(buffer, offset, type, backendId);
             }
-            else if (type != SyncRecord.CLOSING)
+            else if (type == SyncRecord.CLOSING)
+            {
+                final int heldIndex = findHeld(buffer, offset);
+                if (heldIndex >= 0)
+                {
+                    // The flow's OPEN is held: it is installed closing, once its backend is known.
+                    final int heldOffset = heldIndex * SyncRecord.LENGTH;
+                    held.putShort(heldOffset + SyncRecord.FLAGS,
+                        (short)(SyncRecord.flags(held, heldOffset) | SyncRecord.FLAG_CLOSING), SyncRecord.ORDER);
+                }
+                install(buffer, offset, type, 0);
+            }
+            else
             {
                 counters.increment(SyncCounters.MALFORMED);
-                continue;
             }
-            for (final WorkerSync worker : workers)
-            {
-                if (!worker.install(buffer, offset, type, backendId))
-                {
-                    counters.increment(SyncCounters.INSTALL_RING_FULL);
-                    needResync = true;
-                }
-            }
-            counters.increment(SyncCounters.RECORDS_INSTALLED);
         }
         counters.add(SyncCounters.RECORDS_RECEIVED, count);
+    }
+
+    private void install(final DirectBuffer buffer, final int offset, final int type, final int backendId)
+    {
+        for (final WorkerSync worker : workers)
+        {
+            if (!worker.install(buffer, offset, type, backendId))
+            {
+                counters.increment(SyncCounters.INSTALL_RING_FULL);
+                needResync = true;
+            }
+        }
+        counters.increment(SyncCounters.RECORDS_INSTALLED);
+    }
+
+    /** Keeps an OPEN record whose backend is not known here yet (replacing an older one of the same flow). */
+    private void hold(final DirectBuffer buffer, final int offset, final int heldIndex, final ForwardingTable table)
+    {
+        final int index;
+        if (heldIndex >= 0)
+        {
+            index = heldIndex;
+        }
+        else if (heldCount < HELD_RECORDS)
+        {
+            index = heldCount++;
+        }
+        else
+        {
+            counters.increment(SyncCounters.UNRESOLVED);
+            needResync = true; // too many at once: a resync brings them again once the table has caught up
+            return;
+        }
+        held.putBytes(index * SyncRecord.LENGTH, buffer, offset, SyncRecord.LENGTH);
+        heldSince[index] = now;
+        counters.increment(SyncCounters.HELD_UNKNOWN_BACKEND);
+        // Records held against an older table have not been tried against this one yet.
+        heldTable = heldCount == 1 || heldTable == table ? table : null;
+    }
+
+    private int findHeld(final DirectBuffer buffer, final int offset)
+    {
+        for (int i = 0; i < heldCount; i++)
+        {
+            if (SyncRecord.sameFlow(held, i * SyncRecord.LENGTH, buffer, offset))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void removeHeld(final int index)
+    {
+        final int last = --heldCount;
+        if (index != last)
+        {
+            held.putBytes(index * SyncRecord.LENGTH, held, last * SyncRecord.LENGTH, SyncRecord.LENGTH);
+            heldSince[index] = heldSince[last];
+        }
+    }
+
+    /** Resolves the held records again when a new table was published, and gives up those held too long. */
+    private int retryHeld(final long nowMillis)
+    {
+        final ForwardingTable table = tables.current();
+        if (table == heldTable && nowMillis - oldestHeld() <= HOLD_MILLIS)
+        {
+            return 0;
+        }
+        heldTable = table;
+        int work = 0;
+        for (int i = heldCount - 1; i >= 0; i--)
+        {
+            final int offset = i * SyncRecord.LENGTH;
+            final int backendId = resolve(table, held, offset);
+            if (backendId >= 0)
+            {
+                install(held, offset, SyncRecord.OPEN, backendId);
+                removeHeld(i);
+                work++;
+            }
+            else if (nowMillis - heldSince[i] > HOLD_MILLIS)
+            {
+                counters.increment(SyncCounters.UNRESOLVED);
+                removeHeld(i);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private long oldestHeld()
+    {
+        long oldest = Long.MAX_VALUE;
+        for (int i = 0; i < heldCount; i++)
+        {
+            oldest = Math.min(oldest, heldSince[i]);
+        }
+        return oldest;
     }
 
     /**
@@ -243,6 +370,11 @@ final class FlowReceiver
 
     int doWork(final long nowMillis)
     {
+        now = nowMillis;
+        if (heldCount > 0)
+        {
+            retryHeld(nowMillis);
+        }
         if (acknowledgePending || nowMillis - lastStatusMillis >= settings.statusIntervalMillis())
         {
             sendStatus(nowMillis);

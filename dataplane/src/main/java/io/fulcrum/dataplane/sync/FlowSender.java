@@ -12,6 +12,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * standby acknowledges it and sends it again when it is not acknowledged in time, within a bandwidth budget (a token
  * bucket). Datagrams are built in place in the retransmit store, so a record is copied once, ring to store.
  *
+ * <p>A datagram is also sent again at once, without waiting for the timeout, when the standby acknowledges one that
+ * was sent after it (selectively or cumulatively) while it is still missing: on a single link that does not
+ * reorder, it was lost. This shortens the time a lost record is missing on the standby from the retransmit
+ * timeout to about one round trip, except for the last datagram of a burst, which only the timeout repairs.
+ *
  * <p>Falling behind is repaired by a bulk resync, never by making a worker wait: when a worker's ring overflowed,
  * when a datagram had to leave the store unacknowledged (the standby was away too long), when the standby asks, or
  * when it starts a new session, the sender asks every worker to walk its table into its ring.
@@ -29,6 +34,8 @@ final class FlowSender
     private final int slotMask;
     private final long[] slotSequence;
     private final long[] slotSentAt;
+    /** Order of each slot's last transmission (a counter): tells which datagram left before which. */
+    private final long[] slotSendOrder;
     private final int[] slotLength;
     private final int[] slotFlags;
     private final int recordsPerDatagram;
@@ -37,6 +44,8 @@ final class FlowSender
     private final RecordCopier copier = new RecordCopier();
     private final MessageHandler discarder = (type, buffer, index, length) -> { };
     private final long[] droppedSeen;
+    /** A send time that makes the datagram due for retransmission at the next duty cycle. */
+    private static final long RETRANSMIT_NOW = Long.MIN_VALUE / 2;
 
     private long epoch;
     private long peerEpoch;
@@ -44,6 +53,9 @@ final class FlowSender
     private long lastHeardMillis;
     private long nextSequence;
     private long lowestUnacked;
+    private long sendOrder;
+    /** The latest transmission order known to have reached the standby. */
+    private long deliveredOrder;
     private int building;
     private long tokens;
     private long lastRefillMillis;
@@ -68,6 +80,7 @@ final class FlowSender
         this.store = new UnsafeBuffer(storeMemory);
         this.slotSequence = new long[slots];
         this.slotSentAt = new long[slots];
+        this.slotSendOrder = new long[slots];
         this.slotLength = new int[slots];
         this.slotFlags = new int[slots];
         this.recordsPerDatagram = settings.recordsPerDatagram();
@@ -98,6 +111,7 @@ final class FlowSender
         nextSequence = 1;
         lowestUnacked = 1;
         building = 0;
+        deliveredOrder = 0;
         Arrays.fill(slotSequence, 0);
         needResync = true;
     }
@@ -145,8 +159,13 @@ final class FlowSender
 
     private void acknowledge(final long cumulative, final long selective)
     {
+        final long highest = Math.min(nextSequence - 1, cumulative + 65);
         if (cumulative >= lowestUnacked && cumulative < nextSequence)
         {
+            for (long sequence = Math.max(lowestUnacked, cumulative - slots + 1); sequence <= cumulative; sequence++)
+            {
+                delivered(sequence);
+            }
             lowestUnacked = cumulative + 1;
         }
         for (int i = 0; i < 64; i++)
@@ -157,9 +176,29 @@ final class FlowSender
                 final int slot = (int)sequence & slotMask;
                 if (slotSequence[slot] == sequence)
                 {
+                    delivered(sequence);
                     slotSentAt[slot] = Long.MAX_VALUE; // received: never sent again
                 }
             }
+        }
+        // Still missing though sent before one that arrived: lost. Due now, not after the timeout.
+        for (long sequence = lowestUnacked; sequence <= highest; sequence++)
+        {
+            final int slot = (int)sequence & slotMask;
+            if (slotSequence[slot] == sequence && slotSentAt[slot] != Long.MAX_VALUE &&
+                slotSentAt[slot] != RETRANSMIT_NOW && slotSendOrder[slot] < deliveredOrder)
+            {
+                slotSentAt[slot] = RETRANSMIT_NOW;
+            }
+        }
+    }
+
+    private void delivered(final long sequence)
+    {
+        final int slot = (int)sequence & slotMask;
+        if (slotSequence[slot] == sequence && slotSentAt[slot] != Long.MAX_VALUE)
+        {
+            deliveredOrder = Math.max(deliveredOrder, slotSendOrder[slot]);
         }
     }
 
@@ -330,6 +369,7 @@ final class FlowSender
             .flags(slotFlags[slot]);
         transport.send(store, storeMemory, offset, length);
         slotSentAt[slot] = nowMillis;
+        slotSendOrder[slot] = ++sendOrder;
         tokens -= length + MessageAuthenticator.MAC_LENGTH;
         counters.increment(SyncCounters.DATAGRAMS_SENT);
         counters.add(SyncCounters.BYTES_SENT, length + MessageAuthenticator.MAC_LENGTH);

@@ -34,14 +34,17 @@ public final class SyncCounters
     public static final int MEMORY_BYTES = 19;
     public static final int MAX_BYTES_PER_SECOND = 20;
     public static final int SEND_ERRORS = 21;
-    public static final int COUNT = 22;
+    /** OPEN records whose backend this appliance did not know yet, held until its own reload adds it. */
+    public static final int HELD_UNKNOWN_BACKEND = 22;
+    public static final int COUNT = 23;
 
     private static final String[] NAMES = {
         "role (0 off, 1 master, 2 backup)", "records sent", "datagrams sent", "bytes sent", "datagrams retransmitted",
         "resyncs started", "resyncs completed", "datagrams received", "records received", "records installed",
         "records with unknown backend", "refused: authentication", "refused: replayed or duplicate",
         "refused: stale session", "refused: malformed", "gaps not repairable", "install ring full",
-        "records discarded (no standby)", "peer sessions", "memory bytes", "max bytes per second", "send errors"};
+        "records discarded (no standby)", "peer sessions", "memory bytes", "max bytes per second", "send errors",
+        "records held for a backend not known yet"};
 
     private final AtomicCounter[] counters = new AtomicCounter[COUNT];
 

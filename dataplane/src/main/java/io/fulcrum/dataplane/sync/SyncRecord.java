@@ -83,6 +83,18 @@ public final class SyncRecord
             buffer.getByte(offset + PROTOCOL) & 0xff);
     }
 
+    /** True when the records at the two offsets are of the same flow (protocol, ports and addresses). */
+    static boolean sameFlow(final DirectBuffer a, final int aOffset, final DirectBuffer b, final int bOffset)
+    {
+        return a.getByte(aOffset + PROTOCOL) == b.getByte(bOffset + PROTOCOL) &&
+            a.getShort(aOffset + SRC_PORT, ORDER) == b.getShort(bOffset + SRC_PORT, ORDER) &&
+            a.getShort(aOffset + DST_PORT, ORDER) == b.getShort(bOffset + DST_PORT, ORDER) &&
+            a.getLong(aOffset + SRC_HI, ORDER) == b.getLong(bOffset + SRC_HI, ORDER) &&
+            a.getLong(aOffset + SRC_LO, ORDER) == b.getLong(bOffset + SRC_LO, ORDER) &&
+            a.getLong(aOffset + DST_HI, ORDER) == b.getLong(bOffset + DST_HI, ORDER) &&
+            a.getLong(aOffset + DST_LO, ORDER) == b.getLong(bOffset + DST_LO, ORDER);
+    }
+
     static int type(final DirectBuffer buffer, final int offset)
     {
         return buffer.getByte(offset + TYPE) & 0xff;

@@ -69,7 +69,7 @@ class ConnectionSyncTest
         final List<InMemoryPort> ports = new ArrayList<>();
         final List<ForwardingAgent> workers = new ArrayList<>();
         final SyncAgent sync;
-        final ForwardingTable table;
+        ForwardingTable table;
         long clockOffset;
 
         Node(final int workerCount, final int[] backendIds, final SyncSettings settings)
@@ -87,6 +87,13 @@ class ConnectionSyncTest
                 65537, List.of(backend(backendIds[0], "10.0.0.11"), backend(backendIds[1], "10.0.0.12"),
                     backend(backendIds[2], "10.0.0.13")))));
             sync = dataplane.enableSync(settings);
+        }
+
+        /** A reload: the service's pool becomes these backends (id, address). */
+        void pool(final Backend... backends)
+        {
+            table = dataplane.publish(List.of(new Service(0, "web", ip(VIP), 80, Service.TCP, Encapsulation.IPIP,
+                65537, List.of(backends))));
         }
 
         void step()
@@ -281,6 +288,55 @@ class ConnectionSyncTest
         assertEquals(0, master.counter(SyncCounters.GAPS) + standby.counter(SyncCounters.GAPS));
         assertEquals(3300, master.counter(SyncCounters.RECORDS_SENT));
         assertEquals(0, standby.counter(SyncCounters.UNRESOLVED));
+    }
+
+    @Test
+    void flowsToABackendTheStandbyAddsAMomentAfterTheMasterAreHeldUntilItsReloadNotDropped() throws IOException
+    {
+        pair(0.10, 0.10, defaults());
+        // A reload adds 10.0.0.14: the master applies it first and sends new flows there at once.
+        master.pool(backend(0, "10.0.0.11"), backend(1, "10.0.0.12"), backend(2, "10.0.0.13"),
+            backend(3, "10.0.0.14"));
+        master.forward(syns(0, 400));
+        master.forward(fins(0, 40));
+        final long toTheNewBackend = master.flows().get(0).values().stream().filter("10.0.0.14"::equals).count();
+        assertTrue(toTheNewBackend > 40, "the new backend took flows: " + toTheNewBackend);
+        runUntil(() -> standby.counter(SyncCounters.RECORDS_RECEIVED) >= 440, "the standby received every record");
+        assertTrue(standby.counter(SyncCounters.HELD_UNKNOWN_BACKEND) > 0, "records waited for the standby's reload");
+
+        // The standby's own reload of the same file, a moment later (its ids differ: it learnt backends in another order).
+        standby.pool(backend(5, "10.0.0.11"), backend(3, "10.0.0.12"), backend(4, "10.0.0.13"),
+            backend(6, "10.0.0.14"));
+        converge("400 flows, some to a backend the standby added after the master");
+        assertEquals(0, standby.counter(SyncCounters.UNRESOLVED));
+    }
+
+    @Test
+    void aLostDatagramIsSentAgainOnceALaterOneArrivesWithoutWaitingForTheRetransmitTimeout() throws IOException
+    {
+        final SyncSettings base = defaults();
+        // A retransmit timeout of 10 minutes: in this test's 30 s, only the standby's acknowledgements can repair.
+        pair(0.10, 0, new SyncSettings(base.local(), base.peer(), KEY, base.maxBytesPerSecond(), base.ringBytes(),
+            base.datagramBytes(), base.retransmitDatagrams(), base.reorderDatagrams(), base.statusIntervalMillis(),
+            TimeUnit.MINUTES.toMillis(10), base.resyncIntervalMillis()));
+        final long droppedBefore = relay.dropped();
+        for (int batch = 0; batch < 30; batch++)
+        {
+            master.forward(syns(batch * 100, 100));
+            step();
+        }
+        // New flows keep coming (one a step), as on a live master: each datagram after a lost one reveals it.
+        final int[] next = {3000};
+        runUntil(() ->
+        {
+            master.forward(syns(next[0]++, 1));
+            final Map<String, String> installed = standby.flows().get(0);
+            return java.util.stream.IntStream.range(0, 3000).allMatch(i ->
+                installed.containsKey("198.51.100." + (1 + i % 250) + ":" + (10_000 + i)));
+        }, "the standby holds the first 3000 flows");
+        assertTrue(relay.dropped() > droppedBefore, "the relay lost datagrams");
+        assertTrue(master.counter(SyncCounters.RETRANSMITTED) > 0, "lost datagrams were sent again");
+        assertEquals(0, master.counter(SyncCounters.GAPS) + standby.counter(SyncCounters.GAPS));
     }
 
     @Test

@@ -16,6 +16,8 @@ import io.fulcrum.controlplane.lab.LabException;
 import io.fulcrum.controlplane.lab.LabNode;
 import io.fulcrum.controlplane.lab.LabTopology;
 import io.fulcrum.controlplane.lab.TrafficResult;
+import io.fulcrum.dataplane.stats.CounterTotals;
+import io.fulcrum.dataplane.stats.CountersFile;
 
 /**
  * Runs the fault scenarios on a lab that is up: before each one the lab is brought to a known state (both balancers
@@ -35,6 +37,7 @@ public final class ChaosSuite
     static final String ADDED_BACKEND = "be3";
     static final String KILLED_BACKEND = "be2";
     static final String MASTER = "lb1";
+    static final String STANDBY = "lb2";
     static final int SYNC_LOSS_PERCENT = 10;
     private static final Duration MASTER_LIMIT = Duration.ofSeconds(10);
 
@@ -122,9 +125,18 @@ public final class ChaosSuite
                 steps.add(ADDED_BACKEND + " added to the pool on both balancers (config rewritten, SIGHUP)");
             }
             pause(WARMUP);
+            if (scenario == Scenario.SYNC_LOSS)
+            {
+                steps.add(syncCounters(MASTER, "before the fault"));
+                steps.add(syncCounters(STANDBY, "before the fault"));
+            }
             workload.markFault();
             inject(scenario, steps);
             pause(SETTLE);
+            if (scenario == Scenario.SYNC_LOSS)
+            {
+                steps.add(syncCounters(STANDBY, "after the fault"));
+            }
         }
         finally
         {
@@ -223,6 +235,28 @@ public final class ChaosSuite
             pause(Duration.ofMillis(100));
         }
         return false;
+    }
+
+    /** The sync counters of a balancer that are not zero, read from its counters file (as {@code fulcrum stat}). */
+    private String syncCounters(final String balancer, final String when)
+    {
+        try (CountersFile file = CountersFile.openReadOnly(lab.balancerCounters(balancer)))
+        {
+            final StringBuilder text = new StringBuilder(balancer + " sync counters " + when + ":");
+            for (final CounterTotals.Row row : CounterTotals.read(file.reader()).rows())
+            {
+                if (row.label().startsWith("sync:") && row.value() != 0 && !row.label().contains("bytes"))
+                {
+                    text.append(' ').append(row.label().substring("sync: ".length())).append('=').append(row.value())
+                        .append(';');
+                }
+            }
+            return text.toString();
+        }
+        catch (final Exception e)
+        {
+            return balancer + " sync counters " + when + ": unreadable (" + e.getMessage() + ")";
+        }
     }
 
     private static InetSocketAddress vip()
