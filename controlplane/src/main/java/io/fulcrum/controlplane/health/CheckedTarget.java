@@ -25,7 +25,6 @@ final class CheckedTarget
     boolean stopped;
     private int consecutiveSuccesses;
     private int consecutiveFailures;
-    private boolean holding;
     private volatile HealthStatus status = new HealthStatus(HealthState.UNKNOWN, List.of());
 
     CheckedTarget(final HealthTarget target)
@@ -46,16 +45,17 @@ final class CheckedTarget
         return consecutiveSuccesses > 0;
     }
 
-    /** Whether the target has failed enough to fall but was held up because no other target passed. */
-    boolean holding()
+    /** Drops the failures counted so far: they happened while every check failed (see {@link HealthChecker}). */
+    void forgetFailures()
     {
-        return holding;
+        consecutiveFailures = 0;
     }
 
     /**
      * Counts a result and moves the state as {@link HealthState} describes.
      *
-     * @param corroborated false when no other target passes: a fall is then held (see {@link HealthChecker})
+     * @param corroborated false when no other target passes: the failure is not counted towards {@code fall} (see
+     *                     {@link HealthChecker}), except for a target still UNKNOWN, which takes no new flows anyway
      * @return why the state changed, or null when it did not
      */
     String record(final HealthStatus.Result result, final boolean corroborated)
@@ -65,7 +65,6 @@ final class CheckedTarget
         String reason = null;
         if (result.ok())
         {
-            holding = false;
             consecutiveSuccesses++;
             consecutiveFailures = 0;
             if (before == HealthState.UNKNOWN)
@@ -81,20 +80,15 @@ final class CheckedTarget
         }
         else
         {
-            consecutiveFailures++;
             consecutiveSuccesses = 0;
-            holding = false;
+            if (corroborated || before == HealthState.UNKNOWN)
+            {
+                consecutiveFailures++;
+            }
             if (before != HealthState.DOWN && consecutiveFailures >= check.fall())
             {
-                if (corroborated || before == HealthState.UNKNOWN) // UNKNOWN takes no new flows either: nothing to hold
-                {
-                    after = HealthState.DOWN;
-                    reason = consecutiveFailures + " consecutive checks failed, last: " + result.detail();
-                }
-                else
-                {
-                    holding = true;
-                }
+                after = HealthState.DOWN;
+                reason = consecutiveFailures + " consecutive checks failed, last: " + result.detail();
             }
         }
         final List<HealthStatus.Result> history = new ArrayList<>(HealthStatus.HISTORY);

@@ -27,12 +27,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it started, so runs of one target never overlap. States move as {@link HealthState} describes and the listener
  * hears of each change.
  *
- * <p>Fail-open when nothing passes: an UP target is taken down only while some other target's last check passed. When
- * every check fails at once, the likelier cause is this appliance's own network (a partitioned LAN port, a switch
- * reboot) rather than every backend dying together, and taking them all down would move every established flow to
- * a server that resets it once the network heals (the fault suite's partition scenario). The targets keep their
- * state, the hold is logged, and the first target that passes again lets the others fall as usual. With a single
- * target there is nothing to compare, and it falls as usual.
+ * <p>Fail-open when nothing passes: a failure counts towards {@code fall} only while some other target's last check
+ * passed. When every check fails at once, the likelier cause is this appliance's own network (a partitioned LAN port,
+ * a switch reboot) rather than every backend dying together, and taking backends down would move their established
+ * flows to servers that reset them once the network heals (the fault suite's partition scenario). So the targets keep
+ * their state, and when a check passes again every target's failure count starts from zero: a check that was in
+ * flight across the heal and fails after it must not complete a count begun while the network was cut. With a single
+ * target there is nothing to compare, and it falls as usual; a target still UNKNOWN (no new flows either way) too.
  *
  * <p>{@link #update} and {@link #status} may be called from any thread; the listener is called on the event loop.
  */
@@ -48,8 +49,8 @@ public final class HealthChecker implements AutoCloseable
     private final Probes probes;
     private final Map<Key, CheckedTarget> targets = new ConcurrentHashMap<>();
     private volatile boolean closed;
-    /** A hold was logged and no check has passed since (event loop only). */
-    private boolean holdLogged;
+    /** No check has passed since a failure that no other target's pass corroborated (event loop only). */
+    private boolean everyCheckFailing;
 
     /**
      * @param listener told of every state change, on the event loop
@@ -244,19 +245,21 @@ public final class HealthChecker implements AutoCloseable
         target.inFlight = null;
         final long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         final boolean corroborated = ok || targets.size() < 2 || anotherPasses(target);
-        final String reason = target.record(new HealthStatus.Result(clock.instant(), ok, millis, detail), corroborated);
-        if (target.holding() && !holdLogged)
+        if (!corroborated && !everyCheckFailing)
         {
-            holdLogged = true;
+            everyCheckFailing = true;
             LOG.log(System.Logger.Level.WARNING, "every health check is failing: suspecting this appliance's own "
-                + "network, so no backend is taken down until one passes again (first held: " + target.pool + " "
+                + "network, so these failures do not take backends down (first: " + target.pool + " "
                 + IpLiterals.format(target.address) + ")");
         }
-        else if (ok && holdLogged)
+        else if (ok && everyCheckFailing)
         {
-            holdLogged = false;
-            LOG.log(System.Logger.Level.WARNING, "a health check passes again: backends fall as usual");
+            everyCheckFailing = false;
+            targets.values().forEach(CheckedTarget::forgetFailures);
+            LOG.log(System.Logger.Level.WARNING, "a health check passes again (" + target.pool + " "
+                + IpLiterals.format(target.address) + "): failures count again, from zero");
         }
+        final String reason = target.record(new HealthStatus.Result(clock.instant(), ok, millis, detail), corroborated);
         if (reason != null)
         {
             try

@@ -129,10 +129,26 @@ class HealthCheckerTest
         assertEquals(HealthState.UP, checker.status("b", LOOPBACK).state(), transitions::toString);
         assertEquals(2, transitions.size(), transitions::toString);
 
-        listen(secondPort); // b passes again: a's failures are now a's own, and it falls at its next failure
+        listen(secondPort); // b passes again: a's failures are its own from now on, counted from zero
+        eventually(() -> checker.status("b", LOOPBACK).history().getLast().ok());
+        final List<HealthStatus.Result> bHistory = checker.status("b", LOOPBACK).history();
+        final java.time.Instant bBack = bHistory.get(bHistory.size() - passesInARow(bHistory)).at();
         final Transition down = awaitTransition("a", HealthState.DOWN);
-        assertTrue(down.reason().contains("consecutive checks failed"), down.reason());
+        final long countedFailures = down.history().stream().filter(r -> !r.ok() && r.at().isAfter(bBack)).count();
+        assertEquals(3, countedFailures,
+            "a fell on the failures after b came back, not on those while everything failed: " + down.history());
         assertEquals(HealthState.UP, checker.status("b", LOOPBACK).state());
+    }
+
+    /** How many results at the end of {@code history} passed: the first of them is at size minus this. */
+    private static int passesInARow(final List<HealthStatus.Result> history)
+    {
+        int passes = 0;
+        for (int i = history.size() - 1; i >= 0 && history.get(i).ok(); i--)
+        {
+            passes++;
+        }
+        return passes;
     }
 
     private static int failuresInARow(final List<HealthStatus.Result> history)
