@@ -187,6 +187,34 @@ wait_for_healthy() {
   fail "GET /api/v1/health did not answer 200${want:+ with version $want} within ${timeout}s (last: ${code:-none} $health)"
 }
 
+# check_first_boot VERSION: what an operator sees at the first boot of a freshly flashed appliance (no
+# /data/fulcrum.yaml): the example configuration written and announced, GET /api/v1/health answering 200 without a
+# token with the verdict alone, the token from the console, GET /api/v1/status refused without it (401) and naming
+# VERSION with it, slot a running, FULCRUM-READY on the console. Call it right after start_vm; sets $boot_seconds
+# (qemu start to the API answering healthy).
+check_first_boot() {
+  local version="$1" status_code status slots
+  token=""
+  wait_for_healthy
+  boot_seconds=$(( $(date +%s) - vm_started ))
+  [ "$health" = '{"status":"healthy"}' ] || fail "without a token, health should tell the verdict alone, got: $health"
+  api_token
+  say "token from the console: ${token:0:6}..."
+  status_code="$(curl -s -o /dev/null -w '%{http_code}' "$(api_url /api/v1/status)")"
+  [ "$status_code" = 401 ] || fail "GET /api/v1/status without a token answered $status_code, not 401"
+  wait_for_healthy "$version" 30
+  grep -q '"problems":\[\]' <<<"$health" || fail "healthy but with problems: $health"
+  status="$(api "$(api_url /api/v1/status)")"
+  grep -q "\"version\":\"$version\"" <<<"$status" || fail "GET /api/v1/status does not name version $version: $status"
+  say "GET /api/v1/status: $status"
+  slots="$(api "$(api_url /api/v1/upgrade)")"
+  python3 -c 'import json,sys; s=json.loads(sys.argv[1])["slots"]; sys.exit(0 if any(l.startswith("a ") and "running" in l for l in s.splitlines()) else 1)' "$slots" \
+    || fail "GET /api/v1/upgrade does not show slot a running: $slots"
+  grep -a -q 'no configuration found: wrote a harmless example' "$serial" || fail "first boot did not announce the example configuration"
+  wait_for_line "FULCRUM-READY version=$version slot=a" 120
+  say "first boot: example configuration, health without and with the token, version $version, slot a running: ${boot_seconds}s to healthy"
+}
+
 # qmp JSON...: sends each QMP command in turn and prints the replies.
 qmp() {
   python3 - "$qmp_socket" "$@" <<'PY'
