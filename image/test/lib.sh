@@ -208,8 +208,9 @@ check_first_boot() {
   grep -q "\"version\":\"$version\"" <<<"$status" || fail "GET /api/v1/status does not name version $version: $status"
   say "GET /api/v1/status: $status"
   slots="$(api "$(api_url /api/v1/upgrade)")"
-  python3 -c 'import json,sys; s=json.loads(sys.argv[1])["slots"]; sys.exit(0 if any(l.startswith("a ") and "running" in l for l in s.splitlines()) else 1)' "$slots" \
-    || fail "GET /api/v1/upgrade does not show slot a running: $slots"
+  python3 -c 'import json,sys; s=json.loads(sys.argv[1])["slots"].splitlines(); sys.exit(0 if any(l.startswith("a ") and "running" in l for l in s) and any(l.startswith("b ") and "empty" in l for l in s) else 1)' "$slots" \
+    || fail "GET /api/v1/upgrade does not show slot a running and slot b empty: $slots"
+  grep -a -q 'FULCRUM-UPGRADE-FAILED' "$serial" && fail "an upgrade failure on the console, and no upgrade was asked for"
   grep -a -q 'no configuration found: wrote a harmless example' "$serial" || fail "first boot did not announce the example configuration"
   wait_for_line "FULCRUM-READY version=$version slot=a" 120
   say "first boot: example configuration, health without and with the token, version $version, slot a running: ${boot_seconds}s to healthy"
