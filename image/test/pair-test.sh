@@ -61,6 +61,7 @@ mapfile -t lb2_nics < <(links lb2 lb1 2)
 started=$(date +%s)
 start_vm "$work/lb1.raw" lb1 "${lb1_nics[@]}"
 start_vm "$work/lb2.raw" lb2 "${lb2_nics[@]}"
+vm=""
 say "lb1 API on 127.0.0.1:${vm_port[lb1]}, lb2 API on 127.0.0.1:${vm_port[lb2]} (VM_SMP=$VM_SMP)"
 
 declare -a healthy_at
