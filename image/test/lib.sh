@@ -1,5 +1,6 @@
-# Shared by boot-test.sh and upgrade-test.sh: one appliance under qemu (TCG, q35, OVMF), its serial console in a
-# file, QMP on a unix socket, management port forwarded to the host's loopback.
+# Shared by the image tests: appliances under qemu (TCG, q35, OVMF), each with its serial console in a file, QMP
+# on a unix socket and its management port forwarded to the host's loopback. One VM (boot and upgrade tests) or
+# several (pair test): start_vm names each, use_vm NAME points the helpers below at one of them.
 set -euo pipefail
 test_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 image_dir="$(cd "$test_dir/.." && pwd)"
@@ -7,28 +8,37 @@ repo_dir="$(cd "$image_dir/.." && pwd)"
 OVMF_CODE="${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}"
 OVMF_VARS="${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}"
 BOOT_TIMEOUT="${BOOT_TIMEOUT:-300}"
-# The management API's port in the guest (issue 4); forwarded to 127.0.0.1:$MGMT_HOST_PORT.
+VM_SMP="${VM_SMP:-2}"
+# The management API's port in the guest (issue 4); forwarded to 127.0.0.1:$MGMT_HOST_PORT (one per VM).
 MGMT_GUEST_PORT="${MGMT_GUEST_PORT:-8080}"
-MGMT_HOST_PORT="${MGMT_HOST_PORT:-$(( 20000 + RANDOM % 20000 ))}"
 
 work="$(mktemp -d /tmp/fulcrum-image-test.XXXXXX)"
+# The current VM's (use_vm): serial log, QMP socket, qemu's pid, forwarded port, API token.
 serial="$work/serial.log"
 qmp_socket="$work/qmp.sock"
 qemu_pid=""
+MGMT_HOST_PORT="${MGMT_HOST_PORT:-$(( 20000 + RANDOM % 20000 ))}"
+token=""
+vm=""
+declare -A vm_serial vm_qmp vm_pid vm_port vm_token vm_started_at
+vm_names=()
 test_started=$(date +%s)
 
-say() { echo "$(basename "$0"): [$(( $(date +%s) - test_started ))s] $*"; }
+say() { echo "$(basename "$0"): [$(( $(date +%s) - test_started ))s]${vm:+ $vm:} $*"; }
 
 cleanup() {
-  local rc=$?
-  if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
-    kill "$qemu_pid" 2>/dev/null || true
-    wait "$qemu_pid" 2>/dev/null || true
-  fi
-  if [ "$rc" -ne 0 ] && [ -f "$serial" ]; then
-    echo "---- serial console (last 150 lines) ----"
-    tail -n 150 "$serial" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'
-    echo "---- end of serial console; full log kept in $work ----"
+  local rc=$? name
+  for name in "${vm_names[@]}"; do
+    stop_vm "$name"
+  done
+  if [ "$rc" -ne 0 ]; then
+    for name in "${vm_names[@]}"; do
+      [ -f "${vm_serial[$name]}" ] || continue
+      echo "---- serial console of $name (last 150 lines) ----"
+      tail -n 150 "${vm_serial[$name]}" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'
+      echo "---- end of $name's serial console ----"
+    done
+    echo "full logs kept in $work"
   elif [ -z "${KEEP_LOGS:-}" ]; then
     rm -rf "$work"
   else
@@ -60,26 +70,67 @@ build_image() {
   echo "$out/fulcrum-$version.raw"
 }
 
-# start_vm DISK: boots DISK (a copy: the test writes to it). A plain CPU model on purpose: with -cpu max, TCG
-# advertises AVX2 and more, which the guest's JVM then uses under emulation; boot to healthy took 83-119 s with
-# it and 65-75 s with Nehalem (docs/benchmarks.md). RDRAND and a virtio RNG fed from the host seed the guest's
-# random pool at once, as a real server's CPU does: without them udev's getrandom() spun on jitter entropy under
-# emulation until the kernel reported RCU stalls and the boot never finished (a CI run on a loaded machine).
+# start_vm DISK [NAME [QEMU-ARGS...]]: boots DISK (a copy: the test writes to it) as VM NAME (default "vm") and
+# makes it the current one. Its first NIC (eth0) is management, user-mode with the API port forwarded; QEMU-ARGS
+# replace the default second NIC (eth1, user-mode without a route out) with the caller's NICs. A plain CPU model on
+# purpose: with -cpu max, TCG advertises AVX2 and more, which the guest's JVM then uses under emulation; boot to
+# healthy took 83-119 s with it and 65-75 s with Nehalem (docs/benchmarks.md). RDRAND and a virtio RNG fed from the
+# host seed the guest's random pool at once, as a real server's CPU does: without them udev's getrandom() spun on
+# jitter entropy under emulation until the kernel reported RCU stalls and the boot never finished (a CI run on a
+# loaded machine).
 start_vm() {
-  local disk="$1"
-  cp "$OVMF_VARS" "$work/vars.fd"
-  qemu-system-x86_64 -machine q35 -accel tcg -cpu Nehalem,+rdrand -smp 2 -m 1536 \
+  local disk="$1" name="${2:-vm}" port
+  shift; [ $# -gt 0 ] && shift
+  local nics=("$@")
+  [ ${#nics[@]} -gt 0 ] || nics=(-nic user,model=virtio-net-pci,restrict=on)
+  if [ ${#vm_names[@]} -eq 0 ]; then
+    port="$MGMT_HOST_PORT"
+    vm_serial[$name]="$work/serial.log"
+    vm_qmp[$name]="$work/qmp.sock"
+  else
+    port=$(( 20000 + RANDOM % 20000 ))
+    while printf '%s\n' "${vm_port[@]}" | grep -qx "$port"; do port=$(( 20000 + RANDOM % 20000 )); done
+    vm_serial[$name]="$work/serial-$name.log"
+    vm_qmp[$name]="$work/qmp-$name.sock"
+  fi
+  vm_port[$name]="$port"
+  vm_token[$name]=""
+  vm_names+=("$name")
+  cp "$OVMF_VARS" "$work/vars-$name.fd"
+  qemu-system-x86_64 -name "$name" -machine q35 -accel tcg -cpu Nehalem,+rdrand -smp "$VM_SMP" -m 1536 \
     -drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE" \
-    -drive if=pflash,format=raw,unit=1,file="$work/vars.fd" \
+    -drive if=pflash,format=raw,unit=1,file="$work/vars-$name.fd" \
     -drive file="$disk",format=raw,if=none,id=disk0,cache=unsafe -device virtio-blk-pci,drive=disk0,bootindex=1 \
-    -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:"$MGMT_HOST_PORT"-:"$MGMT_GUEST_PORT" \
-    -nic user,model=virtio-net-pci,restrict=on \
+    -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:"$port"-:"$MGMT_GUEST_PORT" \
+    "${nics[@]}" \
     -object rng-random,id=rng0,filename=/dev/urandom -device virtio-rng-pci,rng=rng0 \
     -device qemu-xhci,id=xhci \
-    -display none -monitor none -serial file:"$serial" \
-    -qmp unix:"$qmp_socket",server=on,wait=off &
-  qemu_pid=$!
-  vm_started=$(date +%s)
+    -display none -monitor none -serial file:"${vm_serial[$name]}" \
+    -qmp unix:"${vm_qmp[$name]}",server=on,wait=off &
+  vm_pid[$name]=$!
+  vm_started_at[$name]=$(date +%s)
+  use_vm "$name"
+}
+
+# use_vm NAME: the helpers below (wait_for_line, api, wait_for_healthy, qmp) talk to VM NAME from now on.
+use_vm() {
+  [ -z "$vm" ] || vm_token[$vm]="$token"
+  vm="$1"
+  serial="${vm_serial[$vm]}"
+  qmp_socket="${vm_qmp[$vm]}"
+  qemu_pid="${vm_pid[$vm]}"
+  MGMT_HOST_PORT="${vm_port[$vm]}"
+  token="${vm_token[$vm]}"
+  vm_started="${vm_started_at[$vm]}"
+}
+
+# stop_vm NAME: pulls the plug (SIGKILL: no shutdown, as a power failure); nothing if it is not running.
+stop_vm() {
+  local pid="${vm_pid[$1]:-}"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
 }
 
 # wait_for_line PATTERN [TIMEOUT] [FROM_LINE]: waits until the serial log has a line matching PATTERN (after line
@@ -109,6 +160,7 @@ api_token() {
   wait_for_line 'FULCRUM-API-TOKEN [A-Za-z0-9_=-]+' 60 >/dev/null
   token="$(tr -d '\r' <"$serial" | grep -a -o -m1 'FULCRUM-API-TOKEN [A-Za-z0-9_=-]*' | cut -d' ' -f2)"
   [ -n "$token" ] || fail "no API token on the console"
+  vm_token[$vm]="$token"
 }
 api() { curl -sS --max-time 20 -H "Authorization: Bearer $token" "$@"; }
 
@@ -133,6 +185,35 @@ wait_for_healthy() {
     sleep 3
   done
   fail "GET /api/v1/health did not answer 200${want:+ with version $want} within ${timeout}s (last: ${code:-none} $health)"
+}
+
+# check_first_boot VERSION: what an operator sees at the first boot of a freshly flashed appliance (no
+# /data/fulcrum.yaml): the example configuration written and announced, GET /api/v1/health answering 200 without a
+# token with the verdict alone, the token from the console, GET /api/v1/status refused without it (401) and naming
+# VERSION with it, slot a running, FULCRUM-READY on the console. Call it right after start_vm; sets $boot_seconds
+# (qemu start to the API answering healthy).
+check_first_boot() {
+  local version="$1" status_code status slots
+  token=""
+  wait_for_healthy
+  boot_seconds=$(( $(date +%s) - vm_started ))
+  [ "$health" = '{"status":"healthy"}' ] || fail "without a token, health should tell the verdict alone, got: $health"
+  api_token
+  say "token from the console: ${token:0:6}..."
+  status_code="$(curl -s -o /dev/null -w '%{http_code}' "$(api_url /api/v1/status)")"
+  [ "$status_code" = 401 ] || fail "GET /api/v1/status without a token answered $status_code, not 401"
+  wait_for_healthy "$version" 30
+  grep -q '"problems":\[\]' <<<"$health" || fail "healthy but with problems: $health"
+  status="$(api "$(api_url /api/v1/status)")"
+  grep -q "\"version\":\"$version\"" <<<"$status" || fail "GET /api/v1/status does not name version $version: $status"
+  say "GET /api/v1/status: $status"
+  slots="$(api "$(api_url /api/v1/upgrade)")"
+  python3 -c 'import json,sys; s=json.loads(sys.argv[1])["slots"].splitlines(); sys.exit(0 if any(l.startswith("a ") and "running" in l for l in s) and any(l.startswith("b ") and "empty" in l for l in s) else 1)' "$slots" \
+    || fail "GET /api/v1/upgrade does not show slot a running and slot b empty: $slots"
+  grep -a -q 'FULCRUM-UPGRADE-FAILED' "$serial" && fail "an upgrade failure on the console, and no upgrade was asked for"
+  grep -a -q 'no configuration found: wrote a harmless example' "$serial" || fail "first boot did not announce the example configuration"
+  wait_for_line "FULCRUM-READY version=$version slot=a" 120
+  say "first boot: example configuration, health without and with the token, version $version, slot a running: ${boot_seconds}s to healthy"
 }
 
 # qmp JSON...: sends each QMP command in turn and prints the replies.

@@ -32,7 +32,9 @@ entry_state() {
 }
 
 entry_generation() { local n="${1#fulcrum-}"; echo $(( 10#${n%%-*} )); }
-entry_version() { sed -n 's/^version[[:space:]]*//p' "$FULCRUM_ENTRIES/$1" 2>/dev/null; }
+# An empty slot has no entry: nothing to read (sed on the directory failed, which fulcrum-upgrade's ERR trap took
+# for a failed upgrade: --status stopped after slot a and the console showed FULCRUM-UPGRADE-FAILED).
+entry_version() { [ -z "$1" ] || sed -n 's/^version[[:space:]]*//p' "$FULCRUM_ENTRIES/$1" 2>/dev/null; }
 
 # Whether the running slot is on trial: its entry still carries the counter (+LEFT-DONE) because
 # systemd-bless-boot has not confirmed this boot yet (or its tries ran out and this is the last one).
