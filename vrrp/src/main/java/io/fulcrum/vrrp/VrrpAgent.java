@@ -791,6 +791,7 @@ public final class VrrpAgent implements AutoCloseable
                     owner = new VipOwner(settings.name(), rtnetlink, virtualMacIfIndex,
                         VirtualMac.address(settings.family(), settings.vrid()), settings.virtualAddresses(),
                         primaryHi, primaryLo);
+                    rtnetlink.setLinkUp(virtualMacIfIndex, false); // up only while master: see virtualMacHeld
                 }
                 catch (final RuntimeException e)
                 {
@@ -929,8 +930,8 @@ public final class VrrpAgent implements AutoCloseable
         public void removeVirtualAddresses()
         {
             nextAnnounce = Long.MAX_VALUE;
+            virtualMacHeld(false); // the macvlan goes down first, so removing an address sends nothing from its MAC
             owner.remove();
-            virtualMacHeld(false);
         }
 
         private void virtualMacHeld(final boolean held)
@@ -940,6 +941,18 @@ public final class VrrpAgent implements AutoCloseable
                 return;
             }
             virtualMacHeld = held;
+            // The macvlan is up only while this box is master. Up on a backup, it could speak from the virtual MAC
+            // (an IPv6 MLD report when an address on it goes, for one) and teach the switch that the MAC lives on the
+            // backup's port, where nothing forwards it any more (keepalived meets the same with its vmacs).
+            try
+            {
+                rtnetlink.setLinkUp(virtualMacIfIndex, held);
+            }
+            catch (final RuntimeException e)
+            {
+                LOG.log(System.Logger.Level.WARNING, "({0}) cannot set {1} the virtual MAC's interface: {2}",
+                    settings.name(), held ? "up" : "down", e.getMessage());
+            }
             try
             {
                 listener.virtualMacHeld(settings.name(), VirtualMac.address(settings.family(), settings.vrid()), held);

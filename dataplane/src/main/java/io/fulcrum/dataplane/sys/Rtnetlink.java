@@ -424,25 +424,31 @@ public final class Rtnetlink implements AutoCloseable
                     throw new NativeException("RTM_NEWLINK " + name + " addrgenmode none", errno);
                 }
             }
-            try (Arena call = Arena.ofConfined())
-            {
-                final MemorySegment request = call.allocate(NLMSG_HDRLEN + IFINFOMSG_LEN, 4);
-                header(request, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
-                request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 4, ifIndex);
-                request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 8, IFF_UP); // ifi_flags
-                request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 12, IFF_UP); // ifi_change
-                final int errno = acknowledgement(send(request, "RTM_NEWLINK"), "RTM_NEWLINK");
-                if (errno != 0)
-                {
-                    throw new NativeException("RTM_NEWLINK " + name + " up", errno);
-                }
-            }
+            setLinkUp(ifIndex, true);
             return ifIndex;
         }
         catch (final RuntimeException e)
         {
             removeLink(ifIndex);
             throw e;
+        }
+    }
+
+    /** Sets interface {@code ifIndex} administratively up or down (RTM_NEWLINK, IFF_UP in ifi_change). */
+    public void setLinkUp(final int ifIndex, final boolean up)
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment request = call.allocate(NLMSG_HDRLEN + IFINFOMSG_LEN, 4);
+            header(request, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
+            request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 4, ifIndex);
+            request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 8, up ? IFF_UP : 0); // ifi_flags
+            request.set(ValueLayout.JAVA_INT, NLMSG_HDRLEN + 12, IFF_UP); // ifi_change
+            final int errno = acknowledgement(send(request, "RTM_NEWLINK"), "RTM_NEWLINK");
+            if (errno != 0)
+            {
+                throw new NativeException("RTM_NEWLINK ifindex " + ifIndex + (up ? " up" : " down"), errno);
+            }
         }
     }
 
