@@ -290,6 +290,27 @@ class ForwardingCoreTest
     }
 
     @Test
+    void aNewConnectionOnThePortOfOneThatEndedIsANewFlowAndSkipsADrainedBackend()
+    {
+        dataplane.publish(List.of(web(threeBackends(BackendState.ACTIVE))));
+        final List<byte[]> syns = new ArrayList<>();
+        final List<byte[]> fins = new ArrayList<>();
+        for (int flow = 0; flow < 300; flow++)
+        {
+            syns.add(syn("198.51.100.10", 50_000 + flow));
+            fins.add(FrameBuilder.ipv4("198.51.100.10", VIP4).tcp(50_000 + flow, 80, Tcp.FIN | Tcp.ACK).build());
+        }
+        final List<String> first = send(syns).stream().map(ForwardingCoreTest::outerDestination).toList();
+        assertTrue(first.contains("10.0.0.11"), first.toString());
+        send(fins); // the connections end; their entries wait out the closing timeout
+        dataplane.publish(List.of(web(threeBackends(BackendState.DRAINING))));
+
+        // The client reuses its ports (the server closed first, so the client has no TIME_WAIT): new connections.
+        final List<String> again = send(syns).stream().map(ForwardingCoreTest::outerDestination).toList();
+        assertTrue(again.stream().noneMatch("10.0.0.11"::equals), again.toString());
+    }
+
+    @Test
     void trafficForNoVipGoesToTheHostAndAnUnservedVipPortIsDroppedAsNoService()
     {
         dataplane.publish(List.of(web(threeBackends(BackendState.ACTIVE))));

@@ -277,6 +277,13 @@ public final class ConnectionTable implements AutoCloseable
         slots.set(BYTE, target + STATE, OPEN);
     }
 
+    /** Whether the flow has an entry marked closing (a FIN or RST was seen); false when it has none. */
+    public boolean isClosing(final FlowKey key, final long hash)
+    {
+        final long base = find(key, hash);
+        return base >= 0 && slots.get(BYTE, base + STATE) == CLOSING;
+    }
+
     /**
      * A TCP FIN or RST was seen: from now on the entry expires after the closing timeout (each later hit still
      * refreshes it, so a half-closed flow that keeps sending stays put). No effect when the flow is absent.

@@ -25,7 +25,9 @@ public final class Forwarder
     private static final int PROTO_TCP = 6;
     private static final int PROTO_UDP = 17;
     private static final int TCP_FIN = 0x01;
+    private static final int TCP_SYN = 0x02;
     private static final int TCP_RST = 0x04;
+    private static final int TCP_ACK = 0x10;
 
     private final PacketParser parser = new PacketParser();
     private final FlowKey key = new FlowKey();
@@ -116,6 +118,13 @@ public final class Forwarder
             parser.srcPort(), parser.dstPort(), protocol);
         final long hash = key.hash();
         int backend = connections.lookup(key, hash, now);
+        if (backend >= 0 && protocol == PROTO_TCP && (parser.tcpFlags() & (TCP_SYN | TCP_ACK)) == TCP_SYN
+            && connections.isClosing(key, hash))
+        {
+            // A new connection on the 4-tuple of one that ended (the client reused its port while the old entry
+            // waits out its closing timeout): a new flow, picked afresh, so a drained backend gets no new connection.
+            backend = ConnectionTable.NOT_FOUND;
+        }
         boolean newFlow = false;
         if (!table.keepsFlows(backend))
         {
