@@ -9,10 +9,11 @@ import io.fulcrum.dataplane.sys.Rtnetlink;
 
 /**
  * The RFC's virtual MAC (RFC 9568 section 7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6)
- * through a macvlan interface, as keepalived's {@code use_vmac} with {@code vmac_xmit_base}: the macvlan
- * ({@code vrrp.VRID} / {@code vrrp6.VRID}) carries the virtual addresses and the announcements, so neighbours learn
- * the virtual MAC; adverts still leave through the parent interface. The parent gets {@code arp_ignore=1} and
- * {@code arp_announce=2} so that it never ties the virtual addresses to its own MAC.
+ * through a macvlan interface, as keepalived's {@code use_vmac}: the macvlan ({@code vrrp.VRID} /
+ * {@code vrrp6.VRID}) carries the virtual addresses, the announcements and the adverts (the RFC's Ethernet source
+ * for them), so neighbours learn the virtual MAC and switches keep learning its port from every advert; otherwise the
+ * switch's entry ages out (5 minutes on Linux bridges) and it floods the VIPs' traffic to every port. The parent
+ * gets {@code arp_ignore=1} and {@code arp_announce=2} so that it never ties the virtual addresses to its own MAC.
  *
  * <p>Off by default in {@link VrrpSettings} (the daemon's configuration turns it on by default, as the RFC expects).
  * The agent tells its listener when it takes and gives up the addresses ({@link VrrpListener#virtualMacHeld}), so
@@ -50,8 +51,11 @@ final class VirtualMac
         final int ifIndex;
         try
         {
+            // VEPA, not private (keepalived's): a private macvlan takes every multicast frame whose source is its
+            // own MAC for its own, looped back, and the parent never sees it; the peer's adverts come from that very
+            // MAC, so after a failover the returning master was deaf to the standby and both stayed master.
             ifIndex = rtnetlink.addMacvlan(parentIfIndex, name, address(settings.family(), settings.vrid()),
-                Rtnetlink.MACVLAN_MODE_PRIVATE);
+                Rtnetlink.MACVLAN_MODE_VEPA);
         }
         catch (final NativeException e)
         {

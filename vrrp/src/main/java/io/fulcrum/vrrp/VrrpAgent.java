@@ -664,6 +664,7 @@ public final class VrrpAgent implements AutoCloseable
             entry.arena.close();
             if (entry.virtualMacIfIndex != 0)
             {
+                entry.virtualMacSocket.close();
                 try
                 {
                     rtnetlink.removeLink(entry.virtualMacIfIndex);
@@ -728,6 +729,9 @@ public final class VrrpAgent implements AutoCloseable
         final VipOwner owner;
         /** The macvlan of the virtual MAC, or 0 without one. */
         final int virtualMacIfIndex;
+        /** Sends adverts from the virtual MAC while it is held (RFC 9568 section 7.3); null without one. */
+        final VrrpSocket virtualMacSocket;
+        final InetAddress primary;
         final long primaryHi;
         final long primaryLo;
         final long[] addressesHi;
@@ -762,8 +766,7 @@ public final class VrrpAgent implements AutoCloseable
         {
             this.settings = settings;
             this.channel = channel;
-            final InetAddress primary = settings.sourceAddress() != null ? settings.sourceAddress()
-                : primaryAddress(settings);
+            primary = settings.sourceAddress() != null ? settings.sourceAddress() : primaryAddress(settings);
             primaryHi = IpAddresses.hi(primary);
             primaryLo = IpAddresses.lo(primary);
             final List<VirtualAddress> advertised = settings.advertisedAddresses();
@@ -792,6 +795,7 @@ public final class VrrpAgent implements AutoCloseable
                         VirtualMac.address(settings.family(), settings.vrid()), settings.virtualAddresses(),
                         primaryHi, primaryLo);
                     rtnetlink.setLinkUp(virtualMacIfIndex, false); // up only while master: see virtualMacHeld
+                    virtualMacSocket = VrrpSocket.openSender(VirtualMac.interfaceName(settings), settings.family());
                 }
                 catch (final RuntimeException e)
                 {
@@ -802,6 +806,7 @@ public final class VrrpAgent implements AutoCloseable
             else
             {
                 virtualMacIfIndex = 0;
+                virtualMacSocket = null;
                 owner = new VipOwner(settings.name(), rtnetlink, channel.socket.ifIndex(),
                     NetDevices.macAddress(settings.interfaceName()), settings.virtualAddresses(), primaryHi,
                     primaryLo);
@@ -859,6 +864,18 @@ public final class VrrpAgent implements AutoCloseable
             final int length = AdvertCodec.build(advertBuffer, 0, settings.family(), settings.vrid(), priority,
                 settings.advertIntervalCs(), addressesHi, addressesLo, addressesHi.length, primaryHi, primaryLo,
                 destinationHi, destinationLo);
+            if (virtualMacHeld)
+            {
+                // From the virtual MAC, so that switches keep it on this port; the parent's socket only if that fails
+                // (the peer must hear the master even when the macvlan misbehaves, or both become master).
+                final long result =
+                    virtualMacSocket.send(advertBuffer, length, primaryHi, primaryLo, destinationHi, destinationLo);
+                count(result);
+                if (result > 0)
+                {
+                    return;
+                }
+            }
             count(channel.socket.send(advertBuffer, length, primaryHi, primaryLo, destinationHi, destinationLo));
         }
 
@@ -947,6 +964,12 @@ public final class VrrpAgent implements AutoCloseable
             try
             {
                 rtnetlink.setLinkUp(virtualMacIfIndex, held);
+                if (held && settings.family() == 6)
+                {
+                    // IPv6 adverts leave from the parent's link-local address, which the kernel sends from an
+                    // interface only if that interface has it (and link-down flushed it): /128, no prefix route.
+                    rtnetlink.addAddress(virtualMacIfIndex, primary, 128);
+                }
             }
             catch (final RuntimeException e)
             {

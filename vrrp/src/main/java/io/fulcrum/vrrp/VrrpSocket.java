@@ -65,11 +65,32 @@ public final class VrrpSocket implements AutoCloseable
      */
     public static VrrpSocket open(final String interfaceName, final int family, final boolean joinGroup)
     {
+        return open(interfaceName, family, joinGroup, true);
+    }
+
+    /**
+     * Opens a socket that only sends, on {@code interfaceName}: the virtual MAC's macvlan, so that adverts leave with
+     * the virtual router MAC as their Ethernet source (RFC 9568 section 7.3) and the switches keep learning where it
+     * lives. It drops everything it would receive in the kernel (adverts reach a macvlan too, and nobody reads them
+     * here): the agent reads adverts on the parent's socket.
+     */
+    public static VrrpSocket openSender(final String interfaceName, final int family)
+    {
+        return open(interfaceName, family, false, false);
+    }
+
+    private static VrrpSocket open(final String interfaceName, final int family, final boolean joinGroup,
+        final boolean receives)
+    {
         final int ifIndex = Libc.ifNameToIndex(interfaceName);
         final int fd = RawSockets.open(family == 4 ? RawSockets.AF_INET : RawSockets.AF_INET6, AdvertCodec.PROTOCOL);
         try
         {
             RawSockets.bindToDevice(fd, interfaceName);
+            if (!receives)
+            {
+                RawSockets.dropEverythingReceived(fd);
+            }
             if (family == 4)
             {
                 Libc.setsockoptInt(fd, RawSockets.IPPROTO_IP, RawSockets.IP_TTL, AdvertCodec.TTL, "IP_TTL");

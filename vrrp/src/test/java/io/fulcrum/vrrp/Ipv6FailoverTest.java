@@ -201,6 +201,7 @@ class Ipv6FailoverTest
             final String b = lab.appliance(2);
             final String client = lab.appliance(3);
             lab.exec(client, "ip", "-6", "address", "add", "2001:db8:99::3/64", "dev", "eth0", "nodad");
+            lab.bridgeAgeing(Duration.ofSeconds(2));
             final VrrpAgent high = VrrpAgent.start(List.of(withVirtualMac("A", 1, 200)), listener, a);
             try (VrrpAgent low = VrrpAgent.start(List.of(withVirtualMac("B", 2, 100)), listener, b))
             {
@@ -228,6 +229,11 @@ class Ipv6FailoverTest
                     "the new master's unsolicited NA moved the client's entry to the virtual MAC: "
                         + neighbour(lab, client));
                 assertTrue(low.counters("B").announcementsSent() >= 1);
+                // adverts leave from the virtual MAC (and the parent's link-local address): the bridge keeps it on
+                // B's port although it forgets in 2 s
+                Thread.sleep(3_000);
+                assertEquals("p2", lab.portOf(virtualMac), "the bridge learned the virtual MAC on B's port");
+                assertEquals(VrrpState.MASTER, low.state("B"));
             }
             finally
             {

@@ -244,7 +244,12 @@ class TrackingTest
                  VrrpAgent low = VrrpAgent.start(List.of(instance(lab, "B", 2, 100).useVirtualMac(true)
                      .acceptMode(true).build()), null, b))
             {
+                // adverts come from the virtual MAC (RFC 9568 section 7.3), so the switch keeps it on the master's
+                // port long after the takeover's announcements: with the bridge forgetting after 2 s, 3 s later
+                lab.bridgeAgeing(Duration.ofSeconds(2));
                 assertTrue(settled(high, "A", low, "B"));
+                Thread.sleep(3_000);
+                assertEquals("p1", lab.portOf("00:00:5e:00:01:33"), "the bridge still knows the virtual MAC on A's port");
                 lab.exec(client, "ping", "-c", "1", "-W", "2", lab.vip(1));
                 assertTrue(lab.exec(a, "sysctl", "-n", "net.ipv4.conf.eth0.arp_ignore").strip().equals("1"));
                 assertTrue(VrrpLab.await(() -> neighbour(lab, client, lab.vip(1)).contains("00:00:5e:00:01:33"),
@@ -266,6 +271,22 @@ class TrackingTest
                 }, WAIT_MS) >= 0, "the new master answers on the virtual address");
                 assertTrue(neighbour(lab, client, lab.vip(1)).contains("00:00:5e:00:01:33"),
                     "the client's entry never changed: " + neighbour(lab, client, lab.vip(1)));
+                Thread.sleep(3_000);
+                assertEquals("p2", lab.portOf("00:00:5e:00:01:33"), "the bridge learned the virtual MAC on B's port");
+
+                // A returns and preempts: each hears the other's adverts although both come from the virtual MAC
+                // that the hearer's own macvlan has (a private-mode macvlan would swallow them: two masters)
+                lab.exec(a, "ip", "link", "set", "eth0", "up");
+                try (VrrpAgent back = VrrpAgent.start(List.of(instance(lab, "A", 1, 200).useVirtualMac(true)
+                    .acceptMode(true).build()), null, a))
+                {
+                    assertTrue(VrrpLab.await(() -> back.state("A") == VrrpState.MASTER
+                        && low.state("B") == VrrpState.BACKUP, WAIT_MS) >= 0,
+                        "A preempted: A " + back.state("A") + ", B " + low.state("B"));
+                    Thread.sleep(3_000);
+                    assertEquals(VrrpState.BACKUP, low.state("B"), "and B stays backup");
+                    assertEquals("p1", lab.portOf("00:00:5e:00:01:33"), "the bridge moved the virtual MAC back");
+                }
             }
         }
     }

@@ -71,6 +71,27 @@ final class VrrpLab implements AutoCloseable
         return ns;
     }
 
+    /** How long the LAN's bridge remembers the port of a MAC it has not heard from (Linux's default: 300 s). */
+    void bridgeAgeing(final java.time.Duration ageing)
+    {
+        exec(bridge, "ip", "link", "set", "br0", "type", "bridge", "ageing_time",
+            String.valueOf(ageing.toMillis() / 10));
+    }
+
+    /** The bridge port (p1, p2, ...) where the LAN's bridge has learned {@code mac}; empty when it has not. */
+    String portOf(final String mac)
+    {
+        for (final String line : exec(bridge, "bridge", "fdb", "show", "br", "br0").split("\n"))
+        {
+            final String[] fields = line.strip().split("\\s+");
+            if (fields.length >= 3 && fields[0].equalsIgnoreCase(mac) && fields[1].equals("dev"))
+            {
+                return fields[2];
+            }
+        }
+        return "";
+    }
+
     /** Lets appliance {@code k}'s bridge port forward, or blocks it (STP state disabled) keeping the carrier. */
     void portState(final int k, final boolean forwarding)
     {

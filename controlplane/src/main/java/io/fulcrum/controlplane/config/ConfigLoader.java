@@ -321,7 +321,7 @@ public final class ConfigLoader
             final int garpCount = optionalInteger(map, "garp-count", 1, 100, VrrpInstanceConfig.DEFAULT_GARP_COUNT);
             final Duration garpRefresh = optionalDuration(map, "garp-refresh", Duration.ZERO);
             // RFC 9568 section 7.3: the virtual router MAC is what the RFC expects; neighbours never relearn on failover
-            final boolean virtualMac = optionalBoolean(map, "virtual-mac", false);
+            final boolean virtualMac = optionalBoolean(map, "virtual-mac", true);
             // RFC 9568 Accept_Mode, off by default as the RFC says (an owner, priority 255, accepts regardless)
             final boolean accept = optionalBoolean(map, "accept", false);
             final List<TrackedPool> trackPools = trackPools(map, pools);

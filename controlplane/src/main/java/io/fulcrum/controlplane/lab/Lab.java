@@ -218,6 +218,12 @@ public final class Lab
             {
                 defaultRoutes(node.namespace(), LabTopology.ROUTER_LAN4, LabTopology.ROUTER_LAN6);
             }
+            else
+            {
+                // The router's own connections to a VIP (as the client's, see wireClientNet) leave with their
+                // checksums filled in, or the backend drops them after decapsulation.
+                Commands.checkIn(node.namespace(), "ethtool", "-K", node.lanInterface(), "tx", "off");
+            }
             out.printf("server LAN: %-6s %-11s %-14s %s on bridge %s%n", node.name(), node.lan4(), node.lan6(),
                 node.mac(), LabTopology.BRIDGE);
         }

@@ -7,7 +7,11 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.AfterAll;
@@ -17,7 +21,9 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The VRRP pair in the lab, as a client sees it: when lb1 dies (its LAN port goes down) lb2 takes the VIPs over
- * within Master_Down_Interval plus a margin and clients are served again; when lb1 returns it takes them back.
+ * within Master_Down_Interval plus a margin and clients are served again, balanced over the backends, through the
+ * same virtual MAC the router already had for the VIPs (only the switch's port for it moves); when lb1 returns it
+ * takes them back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class LabFailoverTest
@@ -26,6 +32,8 @@ final class LabFailoverTest
     private static final long MASTER_DOWN_INTERVAL_MS = 361;
     /** Generous, for the announcement and a loaded 2-core machine: failover bounds are the one timing we assert. */
     private static final long MARGIN_MS = 1000;
+
+    private static final Pattern LLADDR = Pattern.compile("lladdr (\\S+)");
 
     private Lab lab;
 
@@ -50,6 +58,12 @@ final class LabFailoverTest
     @Test
     void theStandbyTakesOverWithinMasterDownIntervalAndTheMasterTakesBackWhenItReturns() throws Exception
     {
+        // RFC 9568 section 7.3: the pair answers for its VIPs with the virtual router MAC (VRID 51 and 52), which the
+        // data plane forwards for, so the router's neighbour entries need no change when the master does.
+        final Map<String, String> virtualMacs = Map.of(LabTopology.VIP4, "00:00:5e:00:01:33",
+            LabTopology.VIP6, "00:00:5e:00:02:34");
+        assertEquals(virtualMacs, lab.vipOwnersSeenByRouter());
+        assertEquals("lb1", switchPortOf("00:00:5e:00:01:33"), "the LAN's switch has the virtual MAC on lb1's port");
         final CompletableFuture<UdpProbe.Result> probe = CompletableFuture.supplyAsync(() ->
         {
             try
@@ -74,7 +88,10 @@ final class LabFailoverTest
         for (final TrafficResult traffic : lab.traffic(60))
         {
             assertEquals(60, traffic.answered(), "served by lb2: " + traffic.describe());
+            assertTrue(traffic.answers().size() > 1, "balanced over the backends: " + traffic.describe());
         }
+        assertEquals(virtualMacs, neighbours(), "the router still reaches the VIPs at the virtual MACs");
+        assertEquals("lb2", switchPortOf("00:00:5e:00:01:33"), "the switch moved the virtual MAC to lb2's port");
 
         lab.revive("lb1");
         final Instant deadline = Instant.now().plusSeconds(10);
@@ -87,6 +104,27 @@ final class LabFailoverTest
         {
             assertEquals(60, traffic.answered(), "served by lb1 again: " + traffic.describe());
         }
+    }
+
+    /** The router's neighbour entries for the VIPs as they stand, without making it resolve them again. */
+    private Map<String, String> neighbours()
+    {
+        final Map<String, String> entries = new LinkedHashMap<>();
+        for (final String vip : List.of(LabTopology.VIP4, LabTopology.VIP6))
+        {
+            final Matcher lladdr = LLADDR.matcher(Commands.checkIn(lab.topology().router().namespace(), "ip", "neigh",
+                "show", vip, "dev", lab.topology().router().lanInterface()));
+            entries.put(vip, lladdr.find() ? lladdr.group(1) : "");
+        }
+        return entries;
+    }
+
+    /** The port of the LAN's bridge where it has learned {@code mac} (the node's name), or empty. */
+    private String switchPortOf(final String mac)
+    {
+        final Matcher port = Pattern.compile("(?m)^" + Pattern.quote(mac) + " dev (\\S+) master")
+            .matcher(Commands.checkIn(lab.topology().lan().namespace(), "bridge", "fdb", "show", "br", LabTopology.BRIDGE));
+        return port.find() ? port.group(1) : "";
     }
 
     private String log(final String node)

@@ -33,6 +33,10 @@ public final class RawSockets
     // asm-generic/socket.h
     public static final int SO_RCVBUF = 8;
     public static final int SO_BINDTODEVICE = 25;
+    public static final int SO_ATTACH_FILTER = 26;
+    /** linux/bpf_common.h: a return instruction with a constant operand. */
+    private static final int BPF_RET = 0x06;
+    private static final int BPF_K = 0x00;
 
     // linux/in.h: IPPROTO_IP level options
     public static final int IP_TTL = 2;
@@ -111,6 +115,24 @@ public final class RawSockets
             final MemorySegment value = arena.allocate(name.length + 1);
             MemorySegment.copy(name, 0, value, ValueLayout.JAVA_BYTE, 0, name.length);
             Libc.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, value, "SO_BINDTODEVICE " + interfaceName);
+        }
+    }
+
+    /**
+     * SO_ATTACH_FILTER with a one-instruction classic BPF program, {@code ret #0}: the kernel drops every packet
+     * before it is queued, for a socket that only sends (linux/filter.h: struct sock_filter {u16 code; u8 jt, jf;
+     * u32 k}, struct sock_fprog {u16 len; struct sock_filter *filter}).
+     */
+    public static void dropEverythingReceived(final int fd)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment returnZero = arena.allocate(8, 4);
+            returnZero.set(ValueLayout.JAVA_SHORT, 0, (short)(BPF_RET | BPF_K));
+            final MemorySegment program = arena.allocate(16, 8);
+            program.set(ValueLayout.JAVA_SHORT, 0, (short)1);
+            program.set(ValueLayout.ADDRESS, 8, returnZero);
+            Libc.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, program, "SO_ATTACH_FILTER");
         }
     }
 

@@ -354,6 +354,8 @@ public final class Rtnetlink implements AutoCloseable
     private static final int IFF_UP = 0x1;
     /** linux/if_link.h: enum macvlan_mode; private: no traffic between macvlans of one parent (keepalived's). */
     public static final int MACVLAN_MODE_PRIVATE = 1;
+    /** VEPA: every frame a macvlan sends goes to the wire, none straight to a sibling. */
+    public static final int MACVLAN_MODE_VEPA = 2;
 
     /**
      * Creates a macvlan interface {@code name} on interface {@code parentIfIndex} with Ethernet address {@code mac}
