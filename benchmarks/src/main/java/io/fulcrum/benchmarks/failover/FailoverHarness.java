@@ -19,6 +19,7 @@ import io.fulcrum.controlplane.lab.UdpProbe;
 import io.fulcrum.dataplane.packet.IpAddresses;
 import io.fulcrum.dataplane.sys.Libc;
 import io.fulcrum.dataplane.sys.Namespaces;
+import io.fulcrum.dataplane.sys.Rtnetlink;
 import io.fulcrum.dataplane.sys.Scheduling;
 import io.fulcrum.vrrp.Advert;
 import io.fulcrum.vrrp.AdvertReject;
@@ -29,7 +30,13 @@ import io.fulcrum.vrrp.VrrpSocket;
  * Client-visible outage of a VRRP failover, Fulcrum's VRRP beside keepalived 2.2.7, on the same lab, in the same run:
  * a UDP probe from the client to the VIP every millisecond; one second in, the master's LAN port goes down (a dead
  * box); the outage is the longest stretch without answers. Both pairs forward with Fulcrum's data plane; only the
- * VRRP daemon differs. Rounds alternate between the two so the machine's noise hits both alike; medians are printed.
+ * VRRP daemon differs, each with its defaults (Fulcrum's virtual MAC on, keepalived's off). Rounds alternate between
+ * the two so the machine's noise hits both alike; medians are printed.
+ *
+ * <p>The outage depends on where in the advert cycle the master dies: the standby's timer started at the last advert
+ * it heard, so a kill just before an advert is due costs almost one interval less than one just after. The harness
+ * therefore kills at a chosen phase: round {@code r} of {@code R} kills {@code r/R} of an interval after an advert of
+ * the master heard on the LAN, the same phases for both daemons, so their medians compare like with like.
  *
  * <pre>sudo java -cp benchmarks/target/benchmarks.jar io.fulcrum.benchmarks.failover.FailoverHarness [ROUNDS [INTERVAL...]]</pre>
  *
@@ -77,16 +84,17 @@ public final class FailoverHarness
                     {
                         final Path pcap = capture == null ? null : Path.of(capture).resolve((round + 1) + "-"
                             + (daemon == 1 ? "keepalived" : "fulcrum") + "-" + interval.toMillis() + "ms.pcapng");
+                        final long phaseNanos = interval.toNanos() * round / rounds;
                         long[] outage = {-1, -1};
                         for (int attempt = 1; attempt <= 3 && outage[0] < 0; attempt++)
                         {
-                            outage = measure(lab, interval, daemon == 1, pcap);
+                            outage = measure(lab, interval, daemon == 1, pcap, phaseNanos);
                         }
                         outages[daemon][round] = outage[0];
                         afterAdvert[daemon][round] = outage[1];
-                        System.err.printf("advert %s, %s, round %d: outage %d ms, %.1f ms from lb1's last advert%n",
-                            interval, daemon == 1 ? "keepalived" : "fulcrum", round + 1, outages[daemon][round],
-                            afterAdvert[daemon][round] / 1e6);
+                        System.err.printf("advert %s, %s, round %d (killed %.1f ms after an advert): outage %d ms, "
+                            + "%.1f ms from lb1's last advert%n", interval, daemon == 1 ? "keepalived" : "fulcrum",
+                            round + 1, phaseNanos / 1e6, outages[daemon][round], afterAdvert[daemon][round] / 1e6);
                     }
                 }
                 rows.add(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %s | %s | %.1f | %.1f |", text(interval),
@@ -111,8 +119,8 @@ public final class FailoverHarness
      * outage depends on where in the advert cycle the kill fell, the second does not (Master_Down_Interval plus the
      * daemon's and the network's own time), so it compares the daemons with less noise. {-1, -1}: not counted.
      */
-    private static long[] measure(final Lab lab, final Duration interval, final boolean keepalived, final Path pcap)
-        throws Exception
+    private static long[] measure(final Lab lab, final Duration interval, final boolean keepalived, final Path pcap,
+        final long phaseNanos) throws Exception
     {
         final AdvertWatch adverts = AdvertWatch.start(lab.topology().node("router").namespace());
         lab.vrrp(interval, keepalived);
@@ -150,20 +158,43 @@ public final class FailoverHarness
             // A round counts only when the router sends the VIP's traffic to lb1 at the moment lb1 dies: after a
             // spurious takeover by lb2 (a daemon that stalled at start) the router may still point at lb2, whose data
             // plane forwards too, and the kill would show no outage at all.
-            final String neighbour = Commands.checkIn(lab.topology().node("router").namespace(), "ip", "neigh", "show",
-                LabTopology.VIP4);
-            final String lb1Mac = Commands.checkIn(lab.topology().node("lb1").namespace(), "cat",
-                "/sys/class/net/" + LabTopology.LAN_INTERFACE + "/address").strip();
-            if (!neighbour.contains(lb1Mac))
+            final String owner = vipOwner(lab);
+            if (!owner.equals("lb1"))
             {
-                System.err.printf("advert %s, %s: round not counted, the router's entry for the VIP is '%s', not lb1 "
-                    + "(%s); measuring again%n", interval, keepalived ? "keepalived" : "fulcrum", neighbour.strip(),
-                    lb1Mac);
+                System.err.printf("advert %s, %s: round not counted, the router sends the VIP's traffic to %s, not "
+                    + "lb1; measuring again%n", interval, keepalived ? "keepalived" : "fulcrum", owner);
                 probe.get();
                 return new long[] {-1, -1};
             }
             final long logStart = Files.size(lab.logFile(lab.topology().node("lb2")));
-            lab.kill("lb1", true);
+            // The link goes down from here, through a netlink socket opened in lb1's namespace beforehand: running
+            // ip(8) (what lab kill does) took milliseconds and would move the kill off its phase.
+            try (Rtnetlink lb1Links = Namespaces.runIn(lab.topology().node("lb1").namespace(), Rtnetlink::open))
+            {
+                final int lb1Port = Namespaces.runIn(lab.topology().node("lb1").namespace(),
+                    () -> Libc.ifNameToIndex(LabTopology.LAN_INTERFACE));
+                final long advert = adverts.next(lab.topology().node("lb1").lan4(),
+                    3 * interval.toNanos() + 100_000_000L);
+                if (advert == 0)
+                {
+                    System.err.printf("advert %s: no advert of lb1 heard; measuring again%n", interval);
+                    probe.get();
+                    return new long[] {-1, -1};
+                }
+                Scheduling.setCurrentThread(Scheduling.SCHED_FIFO, 10); // on time, as the probe
+                try
+                {
+                    while (System.nanoTime() - advert < phaseNanos)
+                    {
+                        java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                    }
+                    lb1Links.setLinkUp(lb1Port, false);
+                }
+                finally
+                {
+                    Scheduling.setCurrentThread(Scheduling.SCHED_OTHER, 0);
+                }
+            }
             final UdpProbe.Result result = probe.get();
             final long outage = result.outageMillis();
             final long lastAdvert = adverts.lastFrom(lab.topology().node("lb1").lan4(), result.outageEndNanos());
@@ -187,6 +218,33 @@ public final class FailoverHarness
             lab.stopBalancer();
             lab.revive("lb1");
         }
+    }
+
+    /**
+     * Which balancer the router's frames for the VIP reach: the one whose MAC its neighbour entry holds or, for the
+     * virtual MAC (the same on both), the one whose port the LAN's switch has learned it on.
+     */
+    private static String vipOwner(final Lab lab)
+    {
+        final String entry = Commands.checkIn(lab.topology().router().namespace(), "ip", "neigh", "show",
+            LabTopology.VIP4);
+        final java.util.regex.Matcher lladdr = java.util.regex.Pattern.compile("lladdr (\\S+)").matcher(entry);
+        final String mac = lladdr.find() ? lladdr.group(1) : "";
+        if (mac.isEmpty())
+        {
+            return "nobody ('" + entry.strip() + "')";
+        }
+        for (final String balancer : List.of("lb1", "lb2"))
+        {
+            if (mac.equalsIgnoreCase(lab.macOf(lab.topology().node(balancer))))
+            {
+                return balancer;
+            }
+        }
+        final java.util.regex.Matcher port = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern
+            .quote(mac) + " dev (\\S+) master").matcher(Commands.checkIn(lab.topology().lan().namespace(), "bridge",
+            "fdb", "show", "br", LabTopology.BRIDGE));
+        return port.find() ? port.group(1) : "the switch's flooding (" + mac + " not learned)";
     }
 
     /**
@@ -238,6 +296,26 @@ public final class FailoverHarness
                     }
                 }
             }
+        }
+
+        /** Waits for the next advert from {@code source} and returns when it was heard; 0 if none within the wait. */
+        long next(final String source, final long waitNanos) throws Exception
+        {
+            final long lo = IpAddresses.lo(java.net.InetAddress.getByName(source));
+            final int seen = heard.size();
+            final long deadline = System.nanoTime() + waitNanos;
+            while (System.nanoTime() - deadline < 0)
+            {
+                for (int i = seen; i < heard.size(); i++)
+                {
+                    if (heard.get(i)[1] == lo)
+                    {
+                        return heard.get(i)[0];
+                    }
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+            return 0;
         }
 
         /** When the last advert from {@code source} before {@code beforeNanos} was heard; 0 for none. */

@@ -71,7 +71,10 @@ final class LabPoolTrackingTest
         }
         final int lb2Back = log("lb2").length();
         awaitLog("lb1", lb1Start, "pool web4 has 3 healthy backend(s), at least 3; priority 150 (was 90)");
-        awaitLog("lb2", lb2Back, "(VI_4) Entering BACKUP STATE (higher priority");
+        // whichever instance hears lb1 first steps down for its priority, the other follows it as its sync group
+        awaitLog("lb2", lb2Back, "(VI_4) Entering BACKUP STATE");
+        awaitLog("lb2", lb2Back, "(VI_6) Entering BACKUP STATE");
+        awaitLog("lb2", lb2Back, "Entering BACKUP STATE (higher priority 150 advertised)");
         for (final TrafficResult traffic : lab.traffic(30, List.of(LabTopology.VIP4, LabTopology.VIP6)))
         {
             assertEquals(30, traffic.answered(), "served by lb1 again: " + traffic.describe());

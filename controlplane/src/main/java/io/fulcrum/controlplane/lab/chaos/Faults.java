@@ -134,12 +134,12 @@ public final class Faults
         }
     }
 
-    /** True when {@code name} holds the IPv4 VIP on its LAN port. */
+    /** True when {@code name} holds the IPv4 VIP (on its LAN port, or on the virtual MAC's macvlan there). */
     public boolean holdsVip(final String name)
     {
         final LabNode node = lab.topology().node(name);
         final CommandResult addresses = Commands.runIn(node.namespace(), Commands.DEFAULT_LIMIT,
-            "ip", "-o", "-4", "address", "show", "dev", node.lanInterface());
+            "ip", "-o", "-4", "address", "show");
         return addresses.stdout().contains(" " + LabTopology.VIP4 + "/");
     }
 
