@@ -38,8 +38,13 @@ public final class VipOwner implements AutoCloseable
     private long addedAt;
     private long firstAnnouncedAt;
 
-    public VipOwner(final String instance, final Rtnetlink rtnetlink, final int ifIndex, final long mac,
-        final List<VirtualAddress> addresses, final long primaryHi, final long primaryLo)
+    /**
+     * The addresses go on interface {@code ifIndex}; announcements, from {@code mac}, leave through
+     * {@code announceIfIndex}: the same interface, or the parent of a virtual MAC's macvlan (the frame carries the
+     * virtual MAC, so the macvlan need not be up yet).
+     */
+    public VipOwner(final String instance, final Rtnetlink rtnetlink, final int ifIndex, final int announceIfIndex,
+        final long mac, final List<VirtualAddress> addresses, final long primaryHi, final long primaryLo)
     {
         this.instance = instance;
         this.rtnetlink = rtnetlink;
@@ -49,7 +54,7 @@ public final class VipOwner implements AutoCloseable
         this.primaryHi = primaryHi;
         this.primaryLo = primaryLo;
         this.packetFd = Libc.socket(PacketSockets.AF_PACKET, PacketSockets.SOCK_RAW | 0x80000, 0);
-        this.linkAddress = PacketSockets.sockaddrLl(arena, 0, ifIndex);
+        this.linkAddress = PacketSockets.sockaddrLl(arena, 0, announceIfIndex);
         warmUp();
     }
 
@@ -72,12 +77,14 @@ public final class VipOwner implements AutoCloseable
      * Adds every address (one already there is fine) and sends the first {@code announcements}: the first round goes
      * out before the addresses are added, so that neighbours turn to this box while rtnetlink works (about a
      * millisecond per address, more for IPv6); the data plane forwards service traffic whether or not the kernel holds
-     * the address yet. The other rounds follow the addition.
+     * the address yet. {@code beforeAdding} runs between the two (the virtual MAC's macvlan comes up there). The other
+     * rounds follow the addition.
      */
-    public void add(final int announcements)
+    public void add(final int announcements, final Runnable beforeAdding)
     {
         announce(Math.min(1, announcements));
         firstAnnouncedAt = System.nanoTime();
+        beforeAdding.run();
         for (final VirtualAddress vip : addresses)
         {
             try

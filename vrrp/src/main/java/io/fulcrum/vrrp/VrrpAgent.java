@@ -791,7 +791,7 @@ public final class VrrpAgent implements AutoCloseable
                 virtualMacIfIndex = VirtualMac.create(rtnetlink, settings, channel.socket.ifIndex());
                 try
                 {
-                    owner = new VipOwner(settings.name(), rtnetlink, virtualMacIfIndex,
+                    owner = new VipOwner(settings.name(), rtnetlink, virtualMacIfIndex, channel.socket.ifIndex(),
                         VirtualMac.address(settings.family(), settings.vrid()), settings.virtualAddresses(),
                         primaryHi, primaryLo);
                     rtnetlink.setLinkUp(virtualMacIfIndex, false); // up only while master: see virtualMacHeld
@@ -807,7 +807,7 @@ public final class VrrpAgent implements AutoCloseable
             {
                 virtualMacIfIndex = 0;
                 virtualMacSocket = null;
-                owner = new VipOwner(settings.name(), rtnetlink, channel.socket.ifIndex(),
+                owner = new VipOwner(settings.name(), rtnetlink, channel.socket.ifIndex(), channel.socket.ifIndex(),
                     NetDevices.macAddress(settings.interfaceName()), settings.virtualAddresses(), primaryHi,
                     primaryLo);
             }
@@ -896,7 +896,7 @@ public final class VrrpAgent implements AutoCloseable
         {
             final long start = System.nanoTime();
             virtualMacHeld(true);
-            owner.add(settings.garpCount());
+            owner.add(settings.garpCount(), this::virtualMacUp);
             announcements = owner.announcementsSent();
             final long now = System.nanoTime();
             takeoverTimes(start, now);
@@ -912,7 +912,8 @@ public final class VrrpAgent implements AutoCloseable
         private void takeoverTimes(final long start, final long end)
         {
             LOG.log(System.Logger.Level.INFO, "({0}) takeover: timer ran {1} us late, {2} us to the VIP change,"
-                + " first announcement sent in {3} us, addresses added in {4} us, announced again in {5} us",
+                + " first announcement sent in {3} us, addresses added (and the virtual MAC's link up) in {4} us,"
+                + " announced again in {5} us",
                 settings.name(), timerDue == 0 ? -1 : (timerRan - timerDue) / 1000,
                 timerDue == 0 ? -1 : (start - timerRan) / 1000, (owner.firstAnnouncedAt() - start) / 1000,
                 (owner.addedAt() - owner.firstAnnouncedAt()) / 1000, (end - owner.addedAt()) / 1000);
@@ -947,10 +948,15 @@ public final class VrrpAgent implements AutoCloseable
         public void removeVirtualAddresses()
         {
             nextAnnounce = Long.MAX_VALUE;
-            virtualMacHeld(false); // the macvlan goes down first, so removing an address sends nothing from its MAC
+            virtualMacDown(); // first, so that removing an address sends nothing from the virtual MAC
+            virtualMacHeld(false);
             owner.remove();
         }
 
+        /**
+         * Tells the listener (the data plane) that this box holds the virtual MAC, or no longer does: on a takeover
+         * before the first announcement, so that it forwards the frames that announcement draws.
+         */
         private void virtualMacHeld(final boolean held)
         {
             if (virtualMacIfIndex == 0 || virtualMacHeld == held)
@@ -958,13 +964,34 @@ public final class VrrpAgent implements AutoCloseable
                 return;
             }
             virtualMacHeld = held;
-            // The macvlan is up only while this box is master. Up on a backup, it could speak from the virtual MAC
-            // (an IPv6 MLD report when an address on it goes, for one) and teach the switch that the MAC lives on the
-            // backup's port, where nothing forwards it any more (keepalived meets the same with its vmacs).
             try
             {
-                rtnetlink.setLinkUp(virtualMacIfIndex, held);
-                if (held && settings.family() == 6)
+                listener.virtualMacHeld(settings.name(), VirtualMac.address(settings.family(), settings.vrid()), held);
+            }
+            catch (final RuntimeException e)
+            {
+                LOG.log(System.Logger.Level.WARNING, "({0}) virtual MAC listener failed: {1}", settings.name(), e);
+            }
+        }
+
+        /**
+         * Brings the macvlan up, after the first announcement (which leaves from the parent with the virtual MAC as
+         * its source): a link coming up is kernel work under the global rtnetlink lock (IPv6 address configuration,
+         * multicast joins) that took 0.4 ms usually and 8 ms at times right after the old master's link went down.
+         * The macvlan is up only while this box is master. Up on a backup, it could speak from the virtual MAC (an
+         * IPv6 MLD report when an address on it goes, for one) and teach the switch that the MAC lives on the backup's
+         * port, where nothing forwards it any more (keepalived meets the same with its vmacs).
+         */
+        private void virtualMacUp()
+        {
+            if (virtualMacIfIndex == 0)
+            {
+                return;
+            }
+            try
+            {
+                rtnetlink.setLinkUp(virtualMacIfIndex, true);
+                if (settings.family() == 6)
                 {
                     // IPv6 adverts leave from the parent's link-local address, which the kernel sends from an
                     // interface only if that interface has it (and link-down flushed it): /128, no prefix route.
@@ -973,16 +1000,25 @@ public final class VrrpAgent implements AutoCloseable
             }
             catch (final RuntimeException e)
             {
-                LOG.log(System.Logger.Level.WARNING, "({0}) cannot set {1} the virtual MAC's interface: {2}",
-                    settings.name(), held ? "up" : "down", e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "({0}) cannot bring the virtual MAC's interface up: {1}",
+                    settings.name(), e.getMessage());
+            }
+        }
+
+        private void virtualMacDown()
+        {
+            if (virtualMacIfIndex == 0 || !virtualMacHeld)
+            {
+                return;
             }
             try
             {
-                listener.virtualMacHeld(settings.name(), VirtualMac.address(settings.family(), settings.vrid()), held);
+                rtnetlink.setLinkUp(virtualMacIfIndex, false);
             }
             catch (final RuntimeException e)
             {
-                LOG.log(System.Logger.Level.WARNING, "({0}) virtual MAC listener failed: {1}", settings.name(), e);
+                LOG.log(System.Logger.Level.WARNING, "({0}) cannot take the virtual MAC's interface down: {1}",
+                    settings.name(), e.getMessage());
             }
         }
 

@@ -35,8 +35,9 @@ import io.fulcrum.vrrp.VrrpSocket;
  *
  * <p>The outage depends on where in the advert cycle the master dies: the standby's timer started at the last advert
  * it heard, so a kill just before an advert is due costs almost one interval less than one just after. The harness
- * therefore kills at a chosen phase: round {@code r} of {@code R} kills {@code r/R} of an interval after an advert of
- * the master heard on the LAN, the same phases for both daemons, so their medians compare like with like.
+ * therefore kills at a chosen phase: round {@code r} (0-based) of {@code R} kills {@code (2r+1)/2R} of an interval
+ * after an advert of the master heard on the LAN, the same phases for both daemons, so that they compare round by
+ * round and their medians compare like with like.
  *
  * <pre>sudo java -cp benchmarks/target/benchmarks.jar io.fulcrum.benchmarks.failover.FailoverHarness [ROUNDS [INTERVAL...]]</pre>
  *
@@ -84,7 +85,9 @@ public final class FailoverHarness
                     {
                         final Path pcap = capture == null ? null : Path.of(capture).resolve((round + 1) + "-"
                             + (daemon == 1 ? "keepalived" : "fulcrum") + "-" + interval.toMillis() + "ms.pcapng");
-                        final long phaseNanos = interval.toNanos() * round / rounds;
+                        // the middle of the round's share of the cycle: a kill right at an advert could fall between
+                        // the IPv4 and the IPv6 instance's adverts, and the sync group follows the earlier timer
+                        final long phaseNanos = interval.toNanos() * (2L * round + 1) / (2L * rounds);
                         long[] outage = {-1, -1};
                         for (int attempt = 1; attempt <= 3 && outage[0] < 0; attempt++)
                         {

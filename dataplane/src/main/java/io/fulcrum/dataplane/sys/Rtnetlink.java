@@ -352,9 +352,7 @@ public final class Rtnetlink implements AutoCloseable
     private static final int IFLA_INET6_ADDR_GEN_MODE = 8;
     private static final int IN6_ADDR_GEN_MODE_NONE = 1;
     private static final int IFF_UP = 0x1;
-    /** linux/if_link.h: enum macvlan_mode; private: no traffic between macvlans of one parent (keepalived's). */
-    public static final int MACVLAN_MODE_PRIVATE = 1;
-    /** VEPA: every frame a macvlan sends goes to the wire, none straight to a sibling. */
+    /** linux/if_link.h: enum macvlan_mode; VEPA: every frame a macvlan sends goes to the wire, none to a sibling. */
     public static final int MACVLAN_MODE_VEPA = 2;
 
     /**
