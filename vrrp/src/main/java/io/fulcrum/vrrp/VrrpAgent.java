@@ -912,7 +912,7 @@ public final class VrrpAgent implements AutoCloseable
         private void takeoverTimes(final long start, final long end)
         {
             LOG.log(System.Logger.Level.INFO, "({0}) takeover: timer ran {1} us late, {2} us to the VIP change,"
-                + " first announcement sent in {3} us, addresses added (and the virtual MAC's link up) in {4} us,"
+                + " first announcement sent in {3} us, addresses added and the virtual MAC link up in {4} us,"
                 + " announced again in {5} us",
                 settings.name(), timerDue == 0 ? -1 : (timerRan - timerDue) / 1000,
                 timerDue == 0 ? -1 : (start - timerRan) / 1000, (owner.firstAnnouncedAt() - start) / 1000,
@@ -1000,7 +1000,7 @@ public final class VrrpAgent implements AutoCloseable
             }
             catch (final RuntimeException e)
             {
-                LOG.log(System.Logger.Level.WARNING, "({0}) cannot bring the virtual MAC's interface up: {1}",
+                LOG.log(System.Logger.Level.WARNING, "({0}) cannot bring the virtual MAC interface up: {1}",
                     settings.name(), e.getMessage());
             }
         }
@@ -1017,7 +1017,7 @@ public final class VrrpAgent implements AutoCloseable
             }
             catch (final RuntimeException e)
             {
-                LOG.log(System.Logger.Level.WARNING, "({0}) cannot take the virtual MAC's interface down: {1}",
+                LOG.log(System.Logger.Level.WARNING, "({0}) cannot take the virtual MAC interface down: {1}",
                     settings.name(), e.getMessage());
             }
         }
