@@ -216,6 +216,22 @@ class ConfigLoaderTest
     }
 
     @Test
+    void aVrrpInstanceAnswersWithTheVirtualRouterMacUnlessToldNotToAndAcceptsOnlyWhenTold() throws ConfigException
+    {
+        final FulcrumConfig config = ConfigLoader.parse(Path.of("vrrp.yaml"), """
+            services: []
+            pools: []
+            vrrp:
+              - { name: VI_1, interface: eth0, vrid: 51, virtual-addresses: [192.0.2.10] }
+              - { name: VI_2, interface: eth0, vrid: 52, virtual-addresses: [192.0.2.11], virtual-mac: false,
+                  accept: true }
+            """);
+        // RFC 9568: the virtual router MAC is what the RFC expects, Accept_Mode is off unless configured
+        assertEquals(List.of(true, false), config.vrrp().stream().map(VrrpInstanceConfig::virtualMac).toList());
+        assertEquals(List.of(false, true), config.vrrp().stream().map(VrrpInstanceConfig::accept).toList());
+    }
+
+    @Test
     void integersMayBeWrittenInHexadecimalAsTheYamlCoreSchemaAllows() throws ConfigException
     {
         final FulcrumConfig config = ConfigLoader.parse(Path.of("hex.yaml"), "dataplane: { batch-size: 0x40 }\n");
