@@ -244,10 +244,8 @@ public final class FailoverHarness
                 return balancer;
             }
         }
-        final java.util.regex.Matcher port = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern
-            .quote(mac) + " dev (\\S+) master").matcher(Commands.checkIn(lab.topology().lan().namespace(), "bridge",
-            "fdb", "show", "br", LabTopology.BRIDGE));
-        return port.find() ? port.group(1) : "the switch's flooding (" + mac + " not learned)";
+        final String port = lab.switchPortOf(mac.toLowerCase(Locale.ROOT));
+        return port.isEmpty() ? "the switch's flooding (" + mac + " not learned)" : port;
     }
 
     /**

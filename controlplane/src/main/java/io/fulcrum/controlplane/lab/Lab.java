@@ -817,6 +817,17 @@ public final class Lab
         return owners;
     }
 
+    /**
+     * The LAN's switch port (named for the node on it) where the bridge has learned {@code mac} (lower case, colons);
+     * empty when it has not: where frames for a virtual MAC go.
+     */
+    public String switchPortOf(final String mac)
+    {
+        final Matcher port = Pattern.compile("(?m)^" + Pattern.quote(mac) + " dev (\\S+) master").matcher(
+            Commands.checkIn(topology.lan().namespace(), "bridge", "fdb", "show", "br", LabTopology.BRIDGE));
+        return port.find() ? port.group(1) : "";
+    }
+
     /** The MAC of a node's LAN port, read from its namespace ({@code ip -j link show}). */
     public String macOf(final LabNode node)
     {

@@ -63,7 +63,7 @@ final class LabFailoverTest
         final Map<String, String> virtualMacs = Map.of(LabTopology.VIP4, "00:00:5e:00:01:33",
             LabTopology.VIP6, "00:00:5e:00:02:34");
         assertEquals(virtualMacs, lab.vipOwnersSeenByRouter());
-        assertEquals("lb1", switchPortOf("00:00:5e:00:01:33"), "the LAN's switch has the virtual MAC on lb1's port");
+        assertEquals("lb1", lab.switchPortOf("00:00:5e:00:01:33"), "the LAN's switch has the virtual MAC on lb1's port");
         final CompletableFuture<UdpProbe.Result> probe = CompletableFuture.supplyAsync(() ->
         {
             try
@@ -91,7 +91,7 @@ final class LabFailoverTest
             assertTrue(traffic.answers().size() > 1, "balanced over the backends: " + traffic.describe());
         }
         assertEquals(virtualMacs, neighbours(), "the router still reaches the VIPs at the virtual MACs");
-        assertEquals("lb2", switchPortOf("00:00:5e:00:01:33"), "the switch moved the virtual MAC to lb2's port");
+        assertEquals("lb2", lab.switchPortOf("00:00:5e:00:01:33"), "the switch moved the virtual MAC to lb2's port");
 
         final int since = log("lb2").length();
         lab.revive("lb1");
@@ -121,14 +121,6 @@ final class LabFailoverTest
             entries.put(vip, lladdr.find() ? lladdr.group(1) : "");
         }
         return entries;
-    }
-
-    /** The port of the LAN's bridge where it has learned {@code mac} (the node's name), or empty. */
-    private String switchPortOf(final String mac)
-    {
-        final Matcher port = Pattern.compile("(?m)^" + Pattern.quote(mac) + " dev (\\S+) master")
-            .matcher(Commands.checkIn(lab.topology().lan().namespace(), "bridge", "fdb", "show", "br", LabTopology.BRIDGE));
-        return port.find() ? port.group(1) : "";
     }
 
     private String log(final String node)
