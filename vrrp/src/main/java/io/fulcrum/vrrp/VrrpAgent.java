@@ -50,6 +50,8 @@ public final class VrrpAgent implements AutoCloseable
     /** keepalived runs its VRRP process at real-time priority too; any value above the workers' (none) works. */
     private static final int REALTIME_PRIORITY = 20;
     private static final long LINK_CHECK_NANOS = 100_000_000L;
+    /** Announcements of a virtual MAC whose adverts go unicast from the parent: once a minute unless configured. */
+    private static final long UNICAST_VIRTUAL_MAC_REFRESH_NANOS = 60_000_000_000L;
     private static final int MAX_POLL_MILLIS = 100;
     private static final long START_TIMEOUT_SECONDS = 15;
     private static final short POLLIN = 1;
@@ -785,7 +787,10 @@ public final class VrrpAgent implements AutoCloseable
                 peersLo[i] = IpAddresses.lo(settings.unicastPeers().get(i));
             }
             announceRepeatNanos = settings.garpRepeatDelay().toNanos();
-            announceRefreshNanos = settings.garpRefresh().toNanos();
+            // Unicast adverts leave from the parent (see sendTo), so with the virtual MAC only announcements teach the
+            // switch where it lives: refreshed well inside a switch's usual 5-minute ageing unless configured.
+            announceRefreshNanos = settings.garpRefresh().isZero() && settings.useVirtualMac() && settings.unicast()
+                ? UNICAST_VIRTUAL_MAC_REFRESH_NANOS : settings.garpRefresh().toNanos();
             if (settings.useVirtualMac())
             {
                 virtualMacIfIndex = VirtualMac.create(rtnetlink, settings, channel.socket.ifIndex());
@@ -864,10 +869,13 @@ public final class VrrpAgent implements AutoCloseable
             final int length = AdvertCodec.build(advertBuffer, 0, settings.family(), settings.vrid(), priority,
                 settings.advertIntervalCs(), addressesHi, addressesLo, addressesHi.length, primaryHi, primaryLo,
                 destinationHi, destinationLo);
-            if (virtualMacHeld)
+            if (virtualMacHeld && !settings.unicast())
             {
                 // From the virtual MAC, so that switches keep it on this port; the parent's socket only if that fails
-                // (the peer must hear the master even when the macvlan misbehaves, or both become master).
+                // (the peer must hear the master even when the macvlan misbehaves, or both become master). Not to a
+                // unicast peer: the macvlan would resolve the peer by ARP with a VIP as its sender address, which a
+                // peer holding the same VIP (both master for a moment) drops as a martian: it never answers, the
+                // adverts never leave and both stay master (seen in TrackingTest).
                 final long result =
                     virtualMacSocket.send(advertBuffer, length, primaryHi, primaryLo, destinationHi, destinationLo);
                 count(result);

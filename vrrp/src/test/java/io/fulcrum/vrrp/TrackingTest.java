@@ -291,6 +291,53 @@ class TrackingTest
         }
     }
 
+    /**
+     * Unicast peers (a network that filters multicast) with the virtual MAC: the standby takes over when the master's
+     * link goes down and the master preempts on return, with one master after. Unicast adverts leave from the parent
+     * (the macvlan's ARP for the peer would carry the VIP, which a peer holding it drops), so announcements refreshed
+     * while master (here every second, against the bridge's 2 s ageing; a minute by default) keep the switch's entry.
+     */
+    @Test
+    void unicastPeersWithTheVirtualMacFailOverAndPreemptWithOneMaster() throws Exception
+    {
+        try (VrrpLab lab = new VrrpLab())
+        {
+            final String a = lab.appliance(1);
+            final String b = lab.appliance(2);
+            lab.bridgeAgeing(Duration.ofSeconds(2));
+            final VrrpSettings.Builder highSettings = instance(lab, "A", 1, 200).useVirtualMac(true)
+                .unicastPeer(InetAddress.getByName(lab.ipv4(2))).garp(1, Duration.ZERO, Duration.ofSeconds(1));
+            final VrrpAgent high = VrrpAgent.start(List.of(highSettings.build()), null, a);
+            try (VrrpAgent low = VrrpAgent.start(List.of(instance(lab, "B", 2, 100).useVirtualMac(true)
+                .unicastPeer(InetAddress.getByName(lab.ipv4(1))).garp(1, Duration.ZERO, Duration.ofSeconds(1))
+                .build()), null, b))
+            {
+                assertTrue(settled(high, "A", low, "B"));
+                Thread.sleep(3_000);
+                assertEquals(VrrpState.BACKUP, low.state("B"), "B hears A's unicast adverts");
+                assertEquals("p1", lab.portOf("00:00:5e:00:01:33"), "and the bridge keeps the virtual MAC on A's port");
+
+                high.abort();
+                lab.exec(a, "ip", "link", "set", "eth0", "down");
+                assertTrue(VrrpLab.await(() -> low.state("B") == VrrpState.MASTER, WAIT_MS) >= 0);
+                lab.exec(a, "ip", "link", "set", "eth0", "up");
+                try (VrrpAgent back = VrrpAgent.start(List.of(highSettings.build()), null, a))
+                {
+                    assertTrue(VrrpLab.await(() -> back.state("A") == VrrpState.MASTER
+                        && low.state("B") == VrrpState.BACKUP, WAIT_MS) >= 0,
+                        "A preempted: A " + back.state("A") + ", B " + low.state("B"));
+                    Thread.sleep(3_000);
+                    assertEquals(VrrpState.BACKUP, low.state("B"), "and B stays backup");
+                    assertEquals("p1", lab.portOf("00:00:5e:00:01:33"), "the bridge has the virtual MAC on A's port");
+                }
+            }
+            finally
+            {
+                high.close();
+            }
+        }
+    }
+
     private static String mac(final VrrpLab lab, final String ns)
     {
         final String link = lab.exec(ns, "ip", "-o", "link", "show", "dev", "eth0");
