@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
-import io.fulcrum.controlplane.lab.Commands;
 import io.fulcrum.controlplane.lab.DecapHook;
 import io.fulcrum.controlplane.lab.Lab;
 import io.fulcrum.controlplane.lab.LabBackendServer;
@@ -229,13 +228,10 @@ public final class FailoverHarness
      */
     private static String vipOwner(final Lab lab)
     {
-        final String entry = Commands.checkIn(lab.topology().router().namespace(), "ip", "neigh", "show",
-            LabTopology.VIP4);
-        final java.util.regex.Matcher lladdr = java.util.regex.Pattern.compile("lladdr (\\S+)").matcher(entry);
-        final String mac = lladdr.find() ? lladdr.group(1) : "";
+        final String mac = lab.routerNeighbour(LabTopology.VIP4);
         if (mac.isEmpty())
         {
-            return "nobody ('" + entry.strip() + "')";
+            return "nobody (the router has no entry for the VIP)";
         }
         for (final String balancer : List.of("lb1", "lb2"))
         {

@@ -804,17 +804,22 @@ public final class Lab
      */
     public Map<String, String> vipOwnersSeenByRouter()
     {
-        final String router = topology.router().namespace();
         final Map<String, String> owners = new LinkedHashMap<>();
         for (final String vip : List.of(LabTopology.VIP4, LabTopology.VIP6))
         {
-            Curl.get(router, Curl.url(vip));
-            final CommandResult neighbour = Commands.runIn(router, Commands.DEFAULT_LIMIT,
-                "ip", "neigh", "show", vip, "dev", topology.router().lanInterface());
-            final Matcher lladdr = LLADDR.matcher(neighbour.stdout());
-            owners.put(vip, lladdr.find() ? lladdr.group(1) : "");
+            Curl.get(topology.router().namespace(), Curl.url(vip));
+            owners.put(vip, routerNeighbour(vip));
         }
         return owners;
+    }
+
+    /** The MAC in the router's neighbour entry for {@code address} as it stands (no new resolution); empty if none. */
+    public String routerNeighbour(final String address)
+    {
+        final CommandResult neighbour = Commands.runIn(topology.router().namespace(), Commands.DEFAULT_LIMIT,
+            "ip", "neigh", "show", address, "dev", topology.router().lanInterface());
+        final Matcher lladdr = LLADDR.matcher(neighbour.stdout());
+        return lladdr.find() ? lladdr.group(1) : "";
     }
 
     /**
