@@ -13,6 +13,7 @@ import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.daemon.Appliance;
 import io.fulcrum.controlplane.daemon.EventLog;
+import io.fulcrum.controlplane.daemon.EventLogLoggerFinder;
 import io.fulcrum.controlplane.daemon.ServiceWatchdog;
 import io.fulcrum.controlplane.daemon.SystemdNotify;
 import io.fulcrum.controlplane.daemon.Views;
@@ -75,6 +76,7 @@ public final class RunCommand implements Callable<Integer>
         });
         final Appliance appliance;
         final EventLog log = new EventLog(out, "json".equals(logFormat) ? EventLog.Format.JSON : EventLog.Format.HUMAN);
+        EventLogLoggerFinder.routeTo(log); // VRRP, AF_XDP and health-check lines in the same format
         try
         {
             appliance = Appliance.start(loaded, log);
