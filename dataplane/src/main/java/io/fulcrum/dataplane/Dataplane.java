@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.errors.DistinctErrorLog;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.EpochClock;
@@ -63,7 +64,14 @@ public final class Dataplane implements AutoCloseable
         this.settings = settings;
         this.clock = clock;
         this.counters = new CountersRegistry(countersFile);
-        this.errorHandler = errorHandler;
+        // Every agent error goes to the counters file's distinct-error log (fulcrum stat prints it), then to the
+        // caller's handler (the event log).
+        final DistinctErrorLog errors = countersFile.errorLog(clock);
+        this.errorHandler = failure ->
+        {
+            errors.record(failure); // false when the log is full: the caller's handler still sees it
+            errorHandler.onError(failure);
+        };
     }
 
     /** Adds a worker for {@code port}; the data plane owns and closes the port from now on. */
@@ -137,8 +145,8 @@ public final class Dataplane implements AutoCloseable
             {
                 agent = new PinnedAgent(agent, settings.cores().get(i));
             }
-            final AgentRunner runner =
-                new AgentRunner(IdleStrategies.byName(settings.idleStrategy()), errorHandler, null, agent);
+            final AgentRunner runner = new AgentRunner(IdleStrategies.byName(settings.idleStrategy()), errorHandler,
+                counters.agentErrors("worker " + i), agent);
             AgentRunner.startOnThread(runner);
             runners.add(runner);
         }
@@ -146,7 +154,8 @@ public final class Dataplane implements AutoCloseable
         {
             // Sleeps when idle: sync work arrives at most at the rate of new flows, and its timers are milliseconds.
             final AgentRunner runner = new AgentRunner(
-                new org.agrona.concurrent.SleepingMillisIdleStrategy(1), errorHandler, null, sync);
+                new org.agrona.concurrent.SleepingMillisIdleStrategy(1), errorHandler, counters.agentErrors("sync"),
+                sync);
             AgentRunner.startOnThread(runner);
             runners.add(runner);
         }

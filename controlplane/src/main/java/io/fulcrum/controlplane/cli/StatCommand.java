@@ -83,5 +83,20 @@ public final class StatCommand implements Callable<Integer>
                 out.printf("%-64s %14d%n", row.label(), row.value());
             }
         }
+        printErrors(out, counters);
+    }
+
+    /** The agents' distinct errors, as AeronStat's error reader prints them: how often, when first and last. */
+    private static void printErrors(final PrintWriter out, final CountersFile counters)
+    {
+        final StringBuilder text = new StringBuilder();
+        final int distinct = counters.readErrors((observations, first, last, encodedException) ->
+            text.append(String.format("  %d time(s), first %s, last %s:%n    %s%n", observations,
+                Instant.ofEpochMilli(first), Instant.ofEpochMilli(last),
+                encodedException.strip().replace("\n", "\n    "))));
+        if (distinct > 0)
+        {
+            out.printf("agent errors, %d distinct:%n%s", distinct, text);
+        }
     }
 }

@@ -184,6 +184,18 @@ public final class ApplianceMetrics implements MultiCollector
             List.of(counterPoint(busy, Labels.EMPTY))));
         metrics.add(counter("fulcrum_worker_idle_cycles", "Worker duty cycles that found nothing to do (all workers).",
             List.of(counterPoint(idle, Labels.EMPTY))));
+        metrics.add(counter("fulcrum_worker_stalled_cycles", "Worker duty cycles longer than 1 ms (all workers).",
+            List.of(counterPoint(totals.total(CounterType.WORKER_STALLED_CYCLES), Labels.EMPTY))));
+        final List<GaugeDataPointSnapshot> longest = new ArrayList<>();
+        for (final CounterTotals.Row row : totals.ofType(CounterType.WORKER_LONGEST_CYCLE_NS))
+        {
+            longest.add(point(row.value() / 1e9, "worker", Long.toString(row.ownerId())));
+        }
+        metrics.add(gauge("fulcrum_worker_longest_cycle_seconds", "The longest duty cycle of each worker since start.",
+            longest));
+        metrics.add(counter("fulcrum_agent_errors", "Exceptions the workers' and the sync agent's duty cycles threw "
+            + "(each distinct one: fulcrum stat).",
+            List.of(counterPoint(totals.total(CounterType.AGENT_ERRORS), Labels.EMPTY))));
         sync(metrics, totals);
         metrics.add(gauge("fulcrum_worker_busy_ratio", "Busy over all duty cycles since start, all workers (0 to 1); "
             + "for a recent ratio use rate(busy) / (rate(busy) + rate(idle)).",

@@ -65,6 +65,7 @@ class MetricsEndpointTest
     {
         assertEquals("""
             fulcrum_active_flows gauge
+            fulcrum_agent_errors_total counter
             fulcrum_backend_admin_state gauge
             fulcrum_backend_bytes_total counter
             fulcrum_backend_effective_state gauge
@@ -93,6 +94,8 @@ class MetricsEndpointTest
             fulcrum_worker_busy_cycles_total counter
             fulcrum_worker_busy_ratio gauge
             fulcrum_worker_idle_cycles_total counter
+            fulcrum_worker_longest_cycle_seconds gauge
+            fulcrum_worker_stalled_cycles_total counter
             fulcrum_workers gauge""", types(api.get("/metrics").body()));
     }
 

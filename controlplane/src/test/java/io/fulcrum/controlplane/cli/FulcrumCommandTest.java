@@ -4,6 +4,9 @@ import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.agrona.concurrent.errors.DistinctErrorLog;
+import io.fulcrum.dataplane.stats.CountersFile;
+import io.fulcrum.dataplane.stats.CountersRegistry;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
@@ -40,6 +43,26 @@ class FulcrumCommandTest
             .setErr(new PrintWriter(err, true))
             .execute(args);
         return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    @Test
+    void statPrintsTheStallCountersAndEachDistinctAgentErrorWithItsCount()
+    {
+        final Path file = directory.resolve("counters");
+        final CountersFile counters = CountersFile.create(file, 64);
+        final CountersRegistry registry = new CountersRegistry(counters);
+        registry.newWorker().stalledCycles().setRelease(2);
+        final DistinctErrorLog errors = counters.errorLog(System::currentTimeMillis);
+        final IllegalStateException failure = new IllegalStateException("tx ring stuck");
+        errors.record(failure);
+        errors.record(failure);
+
+        final Run run = fulcrum("stat", "--file", file.toString());
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().lines().anyMatch(line -> line.matches("duty cycles over 1 ms +2")), run.out());
+        assertTrue(run.out().contains("agent errors, 1 distinct:\n  2 time(s)"), run.out());
+        assertTrue(run.out().contains("java.lang.IllegalStateException: tx ring stuck"), run.out());
     }
 
     @Test

@@ -29,6 +29,7 @@ public final class ForwardingAgent implements Agent
     private final ForwardingTablePublisher tables;
     private final EpochClock clock;
     private final WorkerCounters counters;
+    private final DutyCycleTracker cycles;
     /** Connection-state sync's rings for this worker; null when sync is off. */
     private WorkerSync sync;
 
@@ -43,11 +44,19 @@ public final class ForwardingAgent implements Agent
         this.tables = tables;
         this.clock = clock;
         this.counters = counters;
+        this.cycles = new DutyCycleTracker(counters.longestCycleNs(), counters.stalledCycles());
+    }
+
+    @Override
+    public void onStart()
+    {
+        cycles.reset();
     }
 
     @Override
     public int doWork()
     {
+        final long start = System.nanoTime();
         int work = port.poll();
         final int received = port.receive(batch);
         if (received > 0)
@@ -69,6 +78,7 @@ public final class ForwardingAgent implements Agent
         {
             work += sync.doWork(connections, tables.current(), clock.time());
         }
+        cycles.cycle(start, System.nanoTime(), work);
         return work;
     }
 

@@ -16,6 +16,12 @@ public final class CounterType
     public static final int WORKER_BUSY_CYCLES = 7;
     public static final int WORKER_IDLE_CYCLES = 8;
     public static final int WORKER_ICMP_TOO_BIG_SENT = 9;
+    /** The longest duty cycle a worker has had, in ns: per worker (a maximum, not summed). */
+    public static final int WORKER_LONGEST_CYCLE_NS = 10;
+    /** Duty cycles longer than {@link io.fulcrum.dataplane.agent.DutyCycleTracker#STALL_THRESHOLD_NS}. */
+    public static final int WORKER_STALLED_CYCLES = 11;
+    /** Exceptions an agent's doWork threw (each distinct one is in the counters file's error log). */
+    public static final int AGENT_ERRORS = 12;
     public static final int SERVICE_PACKETS = 20;
     public static final int SERVICE_BYTES = 21;
     public static final int SERVICE_NEW_FLOWS = 22;
@@ -44,6 +50,9 @@ public final class CounterType
             case WORKER_BUSY_CYCLES -> "busy duty cycles";
             case WORKER_IDLE_CYCLES -> "idle duty cycles";
             case WORKER_ICMP_TOO_BIG_SENT -> "icmp too-big sent";
+            case WORKER_LONGEST_CYCLE_NS -> "longest duty cycle, ns";
+            case WORKER_STALLED_CYCLES -> "duty cycles over 1 ms";
+            case AGENT_ERRORS -> "agent errors";
             case SERVICE_PACKETS, BACKEND_PACKETS -> "packets";
             case SERVICE_BYTES, BACKEND_BYTES -> "bytes";
             case SERVICE_NEW_FLOWS, BACKEND_NEW_FLOWS -> "new flows";

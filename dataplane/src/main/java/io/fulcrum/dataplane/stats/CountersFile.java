@@ -10,7 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
+import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.errors.DistinctErrorLog;
+import org.agrona.concurrent.errors.ErrorConsumer;
+import org.agrona.concurrent.errors.ErrorLogReader;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
@@ -22,12 +26,15 @@ import org.agrona.concurrent.status.CountersReader;
  *   0  magic "FULCRUMC" (long)   8  layout version (int)   12 max counters (int)
  *  16  pid of the writer (long) 24  start time, epoch ms (long)
  *  4096 metadata: max counters x 512 bytes     then values: max counters x 128 bytes
+ *        then the error log: 64 KiB of Agrona's DistinctErrorLog (each distinct error once, with a count)
  * </pre>
  */
 public final class CountersFile implements AutoCloseable
 {
     public static final long MAGIC = 0x46554c4352554d43L; // "FULCRUMC"
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** Room for the distinct errors of the workers and the sync agent (Aeron's driver keeps 1 MiB for more agents). */
+    public static final int ERROR_LOG_LENGTH = 64 * 1024;
     public static final int HEADER_LENGTH = 4096;
     public static final Path DEFAULT_PATH = Path.of("/dev/shm/fulcrum-counters");
 
@@ -40,6 +47,7 @@ public final class CountersFile implements AutoCloseable
     private final UnsafeBuffer header;
     private final UnsafeBuffer metadata;
     private final UnsafeBuffer values;
+    private final UnsafeBuffer errors;
     private final ByteBuffer mapped;
 
     private CountersFile(final ByteBuffer mapped, final int maxCounters)
@@ -50,11 +58,13 @@ public final class CountersFile implements AutoCloseable
         header = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
         metadata = new UnsafeBuffer(mapped, HEADER_LENGTH, metadataLength);
         values = new UnsafeBuffer(mapped, HEADER_LENGTH + metadataLength, valuesLength);
+        errors = new UnsafeBuffer(mapped, HEADER_LENGTH + metadataLength + valuesLength, ERROR_LOG_LENGTH);
     }
 
     private static int fileLength(final int maxCounters)
     {
-        return HEADER_LENGTH + maxCounters * (CountersReader.METADATA_LENGTH + CountersReader.COUNTER_LENGTH);
+        return HEADER_LENGTH + maxCounters * (CountersReader.METADATA_LENGTH + CountersReader.COUNTER_LENGTH)
+            + ERROR_LOG_LENGTH;
     }
 
     /** Creates (or replaces) the file at {@code path} for a writer with room for {@code maxCounters} counters. */
@@ -139,6 +149,18 @@ public final class CountersFile implements AutoCloseable
     public CountersReader reader()
     {
         return new CountersReader(metadata, values);
+    }
+
+    /** The writer's error log: records each distinct error once, then counts its repeats; safe from any thread. */
+    public DistinctErrorLog errorLog(final EpochClock clock)
+    {
+        return new DistinctErrorLog(errors, clock);
+    }
+
+    /** Reads the distinct errors recorded so far (from another process too); returns how many there are. */
+    public int readErrors(final ErrorConsumer consumer)
+    {
+        return ErrorLogReader.read(errors, consumer);
     }
 
     public long writerPid()

@@ -91,7 +91,14 @@ public final class CountersRegistry
         return counter;
     }
 
+    /** A counter of the exceptions one agent's duty cycle threw ({@code agent} names it: "worker 0", "sync"). */
+    public AtomicCounter agentErrors(final String agent)
+    {
+        return manager.newCounter("agent errors (" + agent + ")", CounterType.AGENT_ERRORS);
+    }
+
     /** The writer's view of the counters file, for components that own their counters (sync); control thread. */
+
     public CountersManager manager()
     {
         return manager;

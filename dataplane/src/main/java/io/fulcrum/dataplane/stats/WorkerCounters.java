@@ -24,6 +24,8 @@ public final class WorkerCounters
     private final AtomicCounter busyCycles;
     private final AtomicCounter idleCycles;
     private final AtomicCounter icmpTooBigSent;
+    private final AtomicCounter longestCycleNs;
+    private final AtomicCounter stalledCycles;
     private final AtomicCounter[] drops = new AtomicCounter[DropReason.COUNT];
     private volatile ObjectCounters objects = new ObjectCounters(0, 0);
 
@@ -38,6 +40,12 @@ public final class WorkerCounters
         busyCycles = worker(manager, CounterType.WORKER_BUSY_CYCLES, 0, "busy duty cycles");
         idleCycles = worker(manager, CounterType.WORKER_IDLE_CYCLES, 0, "idle duty cycles");
         icmpTooBigSent = worker(manager, CounterType.WORKER_ICMP_TOO_BIG_SENT, 0, "icmp too-big sent");
+        stalledCycles = worker(manager, CounterType.WORKER_STALLED_CYCLES, 0, "duty cycles over 1 ms");
+        // A maximum: labelled without the " [worker N]" suffix, so that readers show it per worker, never summed.
+        longestCycleNs = manager.newCounter("longest duty cycle, ns (worker " + workerId + ")",
+            CounterType.WORKER_LONGEST_CYCLE_NS);
+        manager.setCounterOwnerId(longestCycleNs.id(), workerId);
+        manager.setCounterReferenceId(longestCycleNs.id(), workerId);
         for (int reason = 0; reason < DropReason.COUNT; reason++)
         {
             drops[reason] = worker(manager, CounterType.WORKER_DROP, reason, "dropped: " + DropReason.name(reason));
@@ -95,6 +103,16 @@ public final class WorkerCounters
     public AtomicCounter icmpTooBigSent()
     {
         return icmpTooBigSent;
+    }
+
+    public AtomicCounter longestCycleNs()
+    {
+        return longestCycleNs;
+    }
+
+    public AtomicCounter stalledCycles()
+    {
+        return stalledCycles;
     }
 
     public AtomicCounter drop(final int reason)

@@ -8,8 +8,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
+import org.agrona.concurrent.errors.DistinctErrorLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,5 +60,41 @@ class CountersFileTest
         Files.write(path, new byte[8192]);
         final IOException error = assertThrows(IOException.class, () -> CountersFile.openReadOnly(path));
         assertTrue(error.getMessage().contains("bad magic"), error.getMessage());
+    }
+
+    @Test
+    void anotherProcessReadsEachDistinctErrorOnceWithHowOftenItHappened() throws Exception
+    {
+        final Path path = dir.resolve("counters");
+        final CountersFile file = CountersFile.create(path, 64);
+        final DistinctErrorLog log = file.errorLog(System::currentTimeMillis);
+        final IllegalStateException repeated = new IllegalStateException("ring full");
+        for (int i = 0; i < 3; i++)
+        {
+            assertTrue(log.record(repeated));
+        }
+        assertTrue(log.record(new IllegalArgumentException("bad frame")));
+
+        final CountersFile reader = CountersFile.openReadOnly(path);
+        final Map<String, Integer> seen = new HashMap<>();
+        final int distinct = reader.readErrors((observations, first, last, text) ->
+            seen.put(text.lines().findFirst().orElseThrow(), observations));
+        assertEquals(2, distinct);
+        assertEquals(3, seen.get("java.lang.IllegalStateException: ring full"));
+        assertEquals(1, seen.get("java.lang.IllegalArgumentException: bad frame"));
+    }
+
+    @Test
+    void theLongestDutyCycleIsShownPerWorkerNotSummed()
+    {
+        final CountersFile file = CountersFile.inMemory(128);
+        final CountersRegistry registry = new CountersRegistry(file);
+        registry.newWorker().longestCycleNs().setRelease(700);
+        registry.newWorker().longestCycleNs().setRelease(900);
+
+        final List<CounterTotals.Row> rows = CounterTotals.read(file.reader()).ofType(CounterType.WORKER_LONGEST_CYCLE_NS);
+        assertEquals(List.of("longest duty cycle, ns (worker 0)", "longest duty cycle, ns (worker 1)"),
+            rows.stream().map(CounterTotals.Row::label).toList());
+        assertEquals(List.of(700L, 900L), rows.stream().map(CounterTotals.Row::value).toList());
     }
 }
