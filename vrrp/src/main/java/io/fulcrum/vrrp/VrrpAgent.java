@@ -3,11 +3,6 @@ package io.fulcrum.vrrp;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,15 +15,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
 
-import io.fulcrum.dataplane.packet.IpAddresses;
 import io.fulcrum.dataplane.sys.EventFds;
-import io.fulcrum.dataplane.sys.InterfaceFlags;
 import io.fulcrum.dataplane.sys.Libc;
 import io.fulcrum.dataplane.sys.Namespaces;
-import io.fulcrum.dataplane.sys.NetDevices;
 import io.fulcrum.dataplane.sys.Rtnetlink;
 import io.fulcrum.dataplane.sys.Scheduling;
 
@@ -42,27 +33,33 @@ import io.fulcrum.dataplane.sys.Scheduling;
  * {@link #track} registers liveness checks; {@link #setPriority}, {@link #fault} and {@link #clearFault} let the caller
  * push pool health in. Sync groups ({@link VrrpSettings#syncGroup}) move together.
  *
- * <p>All public methods are thread-safe; changes are handed to the agent thread.
+ * <p>All public methods are thread-safe; changes are handed to the agent thread. Each instance runs as a
+ * {@link RunningInstance} (its state machine and what it drives, with its {@link VirtualMac} when configured), adverts
+ * arrive through one {@link AdvertChannel} per interface and family, and {@link InstanceTracker} holds links, checks,
+ * reported faults and sync groups.
  */
 public final class VrrpAgent implements AutoCloseable
 {
-    private static final System.Logger LOG = System.getLogger(VrrpAgent.class.getName());
+    /**
+     * The agent's lines, whichever of its classes writes them (instances, channels, tracking): one logger to set a
+     * level on, as when they were all written here.
+     */
+    static final System.Logger LOG = System.getLogger(VrrpAgent.class.getName());
     /** keepalived runs its VRRP process at real-time priority too; any value above the workers' (none) works. */
     private static final int REALTIME_PRIORITY = 20;
-    private static final long LINK_CHECK_NANOS = 100_000_000L;
-    /** Announcements of a virtual MAC whose adverts go unicast from the parent: once a minute unless configured. */
-    private static final long UNICAST_VIRTUAL_MAC_REFRESH_NANOS = 60_000_000_000L;
+    /** How often links and liveness checks are read. */
+    private static final long CHECK_NANOS = 100_000_000L;
     private static final int MAX_POLL_MILLIS = 100;
     private static final long START_TIMEOUT_SECONDS = 15;
-    private static final short POLLIN = 1;
     private static final int AF_INET = 2;
     private static final int SOCK_DGRAM = 2;
 
     private final List<VrrpSettings> settings;
     private final VrrpListener listener;
     private final String networkNamespace;
-    private final Map<String, Entry> entries = new LinkedHashMap<>();
-    private final List<Channel> channels = new ArrayList<>();
+    /** Filled on the agent thread before {@link #started} completes; only read after. */
+    private final Map<String, RunningInstance> instances = new LinkedHashMap<>();
+    private final List<AdvertChannel> channels = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -71,8 +68,8 @@ public final class VrrpAgent implements AutoCloseable
     private volatile boolean running = true;
     private volatile boolean graceful = true;
     private volatile boolean realtime;
-    private boolean syncing;
     private Rtnetlink rtnetlink;
+    private InstanceTracker tracker;
     private AcceptModeFilter acceptModeFilter;
     private int controlFd = -1;
     private final int wakeFd;
@@ -141,26 +138,19 @@ public final class VrrpAgent implements AutoCloseable
     /** The instance's current state. */
     public VrrpState state(final String name)
     {
-        return entry(name).published;
+        return instance(name).published;
     }
 
     /** A snapshot of the instance's counters. */
     public VrrpCounters counters(final String name)
     {
-        final Entry entry = entry(name);
-        final long[] rejected = new long[AdvertReject.CODES];
-        for (int code = 0; code < AdvertReject.CODES; code++)
-        {
-            rejected[code] = entry.channel.rejected.get(code) + entry.rejected.get(code);
-        }
-        return new VrrpCounters(entry.sent, entry.received, entry.sendErrors, entry.becameMaster,
-            entry.announcements, rejected);
+        return instance(name).counters();
     }
 
     /** Names of the instances, in configuration order. */
     public List<String> instances()
     {
-        return List.copyOf(entries.keySet());
+        return List.copyOf(instances.keySet());
     }
 
     /** Whether the agent thread runs at SCHED_FIFO. */
@@ -172,8 +162,8 @@ public final class VrrpAgent implements AutoCloseable
     /** Tracking: a new effective priority for the instance (1-255). */
     public void setPriority(final String name, final int priority)
     {
-        final Entry entry = entry(name);
-        command(() -> entry.instance.priorityChanged(priority));
+        final RunningInstance instance = instance(name);
+        command(() -> instance.machine.priorityChanged(priority));
     }
 
     /**
@@ -183,29 +173,21 @@ public final class VrrpAgent implements AutoCloseable
      */
     public void track(final String name, final String what, final BooleanSupplier check)
     {
-        final Entry entry = entry(name);
-        command(() -> entry.checks.put(what, check));
+        instance(name);
+        command(() -> tracker.track(name, what, check));
     }
 
     /** Tracking: holds the instance in FAULT (a master steps down with priority 0) until {@link #clearFault}. */
     public void fault(final String name, final String why)
     {
-        final Entry entry = entry(name);
-        command(() ->
-        {
-            entry.externalFault = why;
-            reconcileFaults();
-        });
+        instance(name);
+        command(() -> tracker.externalFault(name, why));
     }
 
     public void clearFault(final String name)
     {
-        final Entry entry = entry(name);
-        command(() ->
-        {
-            entry.externalFault = null;
-            reconcileFaults();
-        });
+        instance(name);
+        command(() -> tracker.externalFault(name, null));
     }
 
     /**
@@ -277,14 +259,15 @@ public final class VrrpAgent implements AutoCloseable
         notifier.close();
     }
 
-    private Entry entry(final String name)
+    /** The instance named; throws on the caller's thread for a name not configured. */
+    private RunningInstance instance(final String name)
     {
-        final Entry entry = entries.get(name);
-        if (entry == null)
+        final RunningInstance instance = instances.get(name);
+        if (instance == null)
         {
-            throw new IllegalArgumentException("no VRRP instance named " + name + "; have " + entries.keySet());
+            throw new IllegalArgumentException("no VRRP instance named " + name + "; have " + instances.keySet());
         }
-        return entry;
+        return instance;
     }
 
     private void run()
@@ -308,14 +291,10 @@ public final class VrrpAgent implements AutoCloseable
         try
         {
             raisePriority();
-            for (final Entry entry : entries.values())
+            tracker.start();
+            for (final RunningInstance instance : instances.values())
             {
-                entry.linkUp = linkUp(entry);
-            }
-            reconcileFaults();
-            for (final Entry entry : entries.values())
-            {
-                entry.instance.startup();
+                instance.machine.startup();
             }
             started.complete(null);
             loop();
@@ -331,15 +310,15 @@ public final class VrrpAgent implements AutoCloseable
         {
             if (graceful)
             {
-                for (final Entry entry : entries.values())
+                for (final RunningInstance instance : instances.values())
                 {
                     try
                     {
-                        entry.instance.shutdown();
+                        instance.machine.shutdown();
                     }
                     catch (final RuntimeException e)
                     {
-                        LOG.log(System.Logger.Level.WARNING, "({0}) shutdown: {1}", entry.settings.name(), e);
+                        LOG.log(System.Logger.Level.WARNING, "({0}) shutdown: {1}", instance.settings.name(), e);
                     }
                 }
             }
@@ -348,27 +327,30 @@ public final class VrrpAgent implements AutoCloseable
         }
     }
 
+    /** Opens one receiving channel per interface and family, then the instances on them; on the agent thread. */
     private void open()
     {
         rtnetlink = Rtnetlink.open();
         controlFd = Libc.socket(AF_INET, SOCK_DGRAM | 0x80000, 0);
-        final Map<String, Channel> byKey = new HashMap<>();
+        tracker = new InstanceTracker(controlFd);
+        final Map<String, AdvertChannel> byKey = new HashMap<>();
         for (final VrrpSettings instance : settings)
         {
             final String key = instance.interfaceName() + "/" + instance.family();
-            Channel channel = byKey.get(key);
+            AdvertChannel channel = byKey.get(key);
             if (channel == null)
             {
                 final boolean multicast = settings.stream().anyMatch(other -> !other.unicast()
                     && other.interfaceName().equals(instance.interfaceName()) && other.family() == instance.family());
-                channel = new Channel(VrrpSocket.open(instance.interfaceName(), instance.family(), multicast));
+                channel = new AdvertChannel(VrrpSocket.open(instance.interfaceName(), instance.family(), multicast));
                 byKey.put(key, channel);
                 channels.add(channel);
             }
-            final Entry entry = new Entry(instance, channel);
-            channel.vrids.add(instance.vrid());
-            channel.byVrid[instance.vrid()] = entry;
-            entries.put(instance.name(), entry);
+            final RunningInstance running = new RunningInstance(instance, channel, rtnetlink, listener, notifier,
+                tracker);
+            channel.add(running);
+            tracker.add(running);
+            instances.put(instance.name(), running);
         }
         acceptModeFilter = AcceptModeFilter.install(settings);
     }
@@ -388,109 +370,78 @@ public final class VrrpAgent implements AutoCloseable
         }
     }
 
+    /** Each cycle: the callers' commands, a wait for adverts or the next deadline, the adverts, the timers, tracking. */
     private void loop()
     {
         try (Arena arena = Arena.ofConfined())
         {
-            final MemorySegment capture = Libc.errnoSegment(arena);
-            // struct pollfd {int fd; short events; short revents;}: the sockets, then the wake-up eventfd
-            final int sockets = channels.size();
-            final MemorySegment pollFds = arena.allocate(8L * (sockets + 1), 4);
-            for (int i = 0; i < sockets; i++)
-            {
-                pollFds.set(ValueLayout.JAVA_INT, 8L * i, channels.get(i).socket.fd());
-                pollFds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
-            }
-            pollFds.set(ValueLayout.JAVA_INT, 8L * sockets, wakeFd);
-            pollFds.set(ValueLayout.JAVA_SHORT, 8L * sockets + 4, POLLIN);
-            final MemorySegment eventCount = arena.allocate(8, 8);
-            final MemorySegment timeout = arena.allocate(16, 8); // struct timespec
-
+            final Poller poller = new Poller(arena, channels, wakeFd);
             final Advert advert = new Advert();
-            long nextLinkCheck = System.nanoTime() + LINK_CHECK_NANOS;
+            long nextCheck = System.nanoTime() + CHECK_NANOS;
             while (running)
             {
-                Runnable command;
-                while ((command = commands.poll()) != null)
+                runCommands();
+                if (poller.await(timeoutNanos(nextCheck)))
                 {
-                    command.run();
-                }
-                final long deadline = nextLinkCheck;
-                final long before = System.nanoTime();
-                long waitNanos = deadline - before;
-                for (final Entry entry : entries.values())
-                {
-                    final long timer = entry.instance.nextDeadlineNanos();
-                    if (timer != Long.MAX_VALUE)
+                    for (int i = 0; i < channels.size(); i++)
                     {
-                        waitNanos = Math.min(waitNanos, timer - before);
-                    }
-                    if (entry.nextAnnounce != Long.MAX_VALUE)
-                    {
-                        waitNanos = Math.min(waitNanos, entry.nextAnnounce - before);
-                    }
-                }
-                // ppoll to the nanosecond: poll's millisecond timeout, rounded up, made every timer up to 1 ms late,
-                // which at 10 ms adverts is a tenth of an interval added to every takeover.
-                final long timeoutNanos = Math.max(0, Math.min(MAX_POLL_MILLIS * 1_000_000L, waitNanos));
-                timeout.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
-                timeout.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-                final int ready = Libc.ppoll(capture, pollFds, sockets + 1, timeout);
-                if (ready > 0)
-                {
-                    if (pollFds.get(ValueLayout.JAVA_SHORT, 8L * sockets + 6) != 0)
-                    {
-                        EventFds.drain(wakeFd, capture, eventCount);
-                    }
-                    for (int i = 0; i < sockets; i++)
-                    {
-                        if (pollFds.get(ValueLayout.JAVA_SHORT, 8L * i + 6) != 0)
+                        if (poller.readable(i))
                         {
-                            receive(channels.get(i), advert);
+                            channels.get(i).receive(advert);
                         }
                     }
                 }
                 final long now = System.nanoTime();
-                if (timerDue(now))
+                if (masterDownDue(now))
                 {
                     // An advert that arrived after the receive above (this thread was descheduled or stopped at a
                     // safepoint in between) must still reset the Master_Down_Timer: read what is queued before
                     // declaring the master dead, or a pause of the JVM becomes a spurious takeover.
-                    for (int i = 0; i < sockets; i++)
-                    {
-                        receive(channels.get(i), advert);
-                    }
+                    channels.forEach(channel -> channel.receive(advert));
                 }
-                for (final Entry entry : entries.values())
+                for (final RunningInstance instance : instances.values())
                 {
-                    final long timer = entry.instance.nextDeadlineNanos();
-                    if (timer != Long.MAX_VALUE && now - timer >= 0)
-                    {
-                        entry.timerDue = timer;
-                        entry.timerRan = now;
-                        entry.instance.runTimers();
-                        entry.timerDue = 0;
-                    }
-                    if (entry.nextAnnounce != Long.MAX_VALUE && now - entry.nextAnnounce >= 0)
-                    {
-                        entry.announceDue(now);
-                    }
+                    instance.runDue(now);
                 }
-                if (now - nextLinkCheck >= 0)
+                if (now - nextCheck >= 0)
                 {
-                    nextLinkCheck = now + LINK_CHECK_NANOS;
-                    checkLinks();
+                    nextCheck = now + CHECK_NANOS;
+                    tracker.check();
                 }
             }
         }
     }
 
-    private boolean timerDue(final long now)
+    private void runCommands()
     {
-        for (final Entry entry : entries.values())
+        Runnable command;
+        while ((command = commands.poll()) != null)
         {
-            final long timer = entry.instance.nextDeadlineNanos();
-            if (timer != Long.MAX_VALUE && now - timer >= 0 && entry.instance.state() == VrrpState.BACKUP)
+            command.run();
+        }
+    }
+
+    /** Until the earliest deadline (the next tracking check, a timer, an announcement), at most MAX_POLL_MILLIS. */
+    private long timeoutNanos(final long nextCheck)
+    {
+        final long before = System.nanoTime();
+        long waitNanos = nextCheck - before;
+        for (final RunningInstance instance : instances.values())
+        {
+            final long deadline = instance.nextDeadlineNanos();
+            if (deadline != Long.MAX_VALUE)
+            {
+                waitNanos = Math.min(waitNanos, deadline - before);
+            }
+        }
+        return Math.max(0, Math.min(MAX_POLL_MILLIS * 1_000_000L, waitNanos));
+    }
+
+    private boolean masterDownDue(final long now)
+    {
+        for (final RunningInstance instance : instances.values())
+        {
+            if (instance.masterDownDue(now))
             {
                 return true;
             }
@@ -498,191 +449,14 @@ public final class VrrpAgent implements AutoCloseable
         return false;
     }
 
-    private void receive(final Channel channel, final Advert advert)
-    {
-        for (int budget = 0; budget < 64; budget++)
-        {
-            final int code = channel.socket.receive(channel.vrids, advert);
-            if (code == VrrpSocket.NOTHING)
-            {
-                return;
-            }
-            if (code != AdvertReject.ACCEPTED)
-            {
-                channel.reject(code, channel.socket.lastSourceHi(), channel.socket.lastSourceLo());
-                continue;
-            }
-            final Entry entry = channel.byVrid[advert.vrid()];
-            if (entry.isOwn(advert.sourceHi(), advert.sourceLo()))
-            {
-                entry.reject(AdvertReject.OWN);
-            }
-            else if (entry.settings.unicast() && !entry.isPeer(advert.sourceHi(), advert.sourceLo()))
-            {
-                entry.reject(AdvertReject.UNKNOWN_PEER);
-            }
-            else
-            {
-                entry.received++;
-                entry.instance.advertReceived(advert);
-            }
-        }
-    }
-
-    /** Every 100 ms: the links, and the liveness checks registered with {@link #track}. */
-    private void checkLinks()
-    {
-        boolean changed = false;
-        for (final Entry entry : entries.values())
-        {
-            final boolean up = linkUp(entry);
-            String failing = null;
-            for (final Map.Entry<String, BooleanSupplier> check : entry.checks.entrySet())
-            {
-                if (!healthy(entry, check.getKey(), check.getValue()))
-                {
-                    failing = check.getKey();
-                    break;
-                }
-            }
-            if (up != entry.linkUp || !java.util.Objects.equals(failing, entry.failingCheck))
-            {
-                entry.linkUp = up;
-                entry.failingCheck = failing;
-                changed = true;
-            }
-        }
-        if (changed)
-        {
-            reconcileFaults();
-        }
-    }
-
-    private static boolean healthy(final Entry entry, final String what, final BooleanSupplier check)
-    {
-        try
-        {
-            return check.getAsBoolean();
-        }
-        catch (final RuntimeException e)
-        {
-            LOG.log(System.Logger.Level.WARNING, "({0}) check {1} threw {2}: counted as failed", entry.settings.name(),
-                what, e.toString());
-            return false;
-        }
-    }
-
-    /** Why the entry itself must be out (link down, or a fault the caller reported), or null. */
-    private static String ownFault(final Entry entry)
-    {
-        if (!entry.linkUp)
-        {
-            return "link " + entry.settings.interfaceName() + " is down";
-        }
-        if (entry.failingCheck != null)
-        {
-            return entry.failingCheck + " failed";
-        }
-        return entry.externalFault;
-    }
-
-    /**
-     * Puts into FAULT every instance with a fault of its own or, in a sync group, a member with one; takes the others
-     * out of FAULT (they start again as at startup).
-     */
-    private void reconcileFaults()
-    {
-        for (final Entry entry : entries.values())
-        {
-            String why = ownFault(entry);
-            if (why == null && entry.settings.syncGroup() != null)
-            {
-                for (final Entry member : entries.values())
-                {
-                    if (member != entry && entry.settings.syncGroup().equals(member.settings.syncGroup())
-                        && ownFault(member) != null)
-                    {
-                        why = "sync group " + entry.settings.syncGroup() + ": (" + member.settings.name() + ") "
-                            + ownFault(member);
-                        break;
-                    }
-                }
-            }
-            if (why != null)
-            {
-                entry.instance.faultDetected(why);
-            }
-            else
-            {
-                entry.instance.faultCleared();
-            }
-        }
-    }
-
-    /** Sync group: a member became Master or fell back to Backup; the others follow (not recursively). */
-    private void followSyncGroup(final Entry changed, final VrrpState from, final VrrpState to)
-    {
-        if (changed.settings.syncGroup() == null || syncing)
-        {
-            return;
-        }
-        syncing = true;
-        try
-        {
-            for (final Entry member : entries.values())
-            {
-                if (member == changed || !changed.settings.syncGroup().equals(member.settings.syncGroup()))
-                {
-                    continue;
-                }
-                final String why = "sync group " + changed.settings.syncGroup() + ": (" + changed.settings.name()
-                    + ") is " + to.operatorName();
-                if (to == VrrpState.MASTER)
-                {
-                    member.instance.syncGroupMaster(why);
-                }
-                else if (to == VrrpState.BACKUP && from == VrrpState.MASTER)
-                {
-                    member.instance.syncGroupBackup(why);
-                }
-            }
-        }
-        finally
-        {
-            syncing = false;
-        }
-    }
-
-    private boolean linkUp(final Entry entry)
-    {
-        return InterfaceFlags.isUpAndRunning(InterfaceFlags.flags(controlFd, entry.settings.interfaceName()));
-    }
-
     private void closeResources()
     {
-        for (final Entry entry : entries.values())
-        {
-            entry.owner.close();
-            entry.arena.close();
-            if (entry.virtualMacIfIndex != 0)
-            {
-                entry.virtualMacSocket.close();
-                try
-                {
-                    rtnetlink.removeLink(entry.virtualMacIfIndex);
-                }
-                catch (final RuntimeException e)
-                {
-                    LOG.log(System.Logger.Level.WARNING, "({0}) cannot remove its macvlan: {1}",
-                        entry.settings.name(), e.toString());
-                }
-            }
-        }
+        instances.values().forEach(RunningInstance::close);
         if (acceptModeFilter != null)
         {
             acceptModeFilter.close();
         }
-        for (final Channel channel : channels)
+        for (final AdvertChannel channel : channels)
         {
             channel.socket.close();
         }
@@ -694,403 +468,67 @@ public final class VrrpAgent implements AutoCloseable
         {
             Libc.close(controlFd);
         }
-
-    }
-
-    /** The sockets of one interface and family, and the instances on it by VRID. */
-    private static final class Channel
-    {
-        final VrrpSocket socket;
-        final VridSet vrids = new VridSet();
-        final Entry[] byVrid = new Entry[256];
-        final AtomicLongArray rejected = new AtomicLongArray(AdvertReject.CODES);
-
-        Channel(final VrrpSocket socket)
-        {
-            this.socket = socket;
-        }
-
-        void reject(final int code, final long sourceHi, final long sourceLo)
-        {
-            final long count = rejected.get(code) + 1;
-            rejected.lazySet(code, count);
-            if (count == 1 || Long.bitCount(count) == 1 && count >= 1024)
-            {
-                LOG.log(System.Logger.Level.WARNING, "VRRP on {0}: dropped an advert from {1}: {2} ({3} so far)",
-                    socket.interfaceName(), IpAddresses.format(sourceHi, sourceLo), AdvertReject.name(code), count);
-            }
-        }
-    }
-
-    /** One instance: its state machine, the output it drives, its counters. */
-    private final class Entry implements VrrpInstance.Output
-    {
-        final VrrpSettings settings;
-        final Channel channel;
-        final VrrpInstance instance;
-        final VipOwner owner;
-        /** The macvlan of the virtual MAC, or 0 without one. */
-        final int virtualMacIfIndex;
-        /** Sends adverts from the virtual MAC while it is held (RFC 9568 section 7.3); null without one. */
-        final VrrpSocket virtualMacSocket;
-        final InetAddress primary;
-        final long primaryHi;
-        final long primaryLo;
-        final long[] addressesHi;
-        final long[] addressesLo;
-        final long[] peersHi;
-        final long[] peersLo;
-        final long announceRepeatNanos;
-        final long announceRefreshNanos;
-        final Arena arena = Arena.ofShared();
-        final MemorySegment advertBuffer = arena.allocate(AdvertCodec.MAX_LENGTH, 8);
-        final AtomicLongArray rejected = new AtomicLongArray(AdvertReject.CODES);
-        volatile VrrpState published = VrrpState.INITIALIZE;
-        volatile long sent;
-        volatile long received;
-        volatile long sendErrors;
-        volatile long becameMaster;
-        volatile long announcements;
-        boolean linkUp = true;
-        String externalFault;
-        String failingCheck;
-        final Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
-        long nextAnnounce = Long.MAX_VALUE;
-        boolean repeatPending;
-        /** Whether the listener was last told the virtual MAC is held (add and remove pair up once each). */
-        boolean virtualMacHeld;
-        /** The deadline of the timer being run and when it ran (0: no timer running): for the takeover log line. */
-        long timerDue;
-        long timerRan;
-        long lastCounterAnnounce = System.nanoTime() - Long.MAX_VALUE / 2;
-
-        Entry(final VrrpSettings settings, final Channel channel)
-        {
-            this.settings = settings;
-            this.channel = channel;
-            primary = settings.sourceAddress() != null ? settings.sourceAddress() : primaryAddress(settings);
-            primaryHi = IpAddresses.hi(primary);
-            primaryLo = IpAddresses.lo(primary);
-            final List<VirtualAddress> advertised = settings.advertisedAddresses();
-            addressesHi = new long[advertised.size()];
-            addressesLo = new long[advertised.size()];
-            for (int i = 0; i < advertised.size(); i++)
-            {
-                addressesHi[i] = IpAddresses.hi(advertised.get(i).address());
-                addressesLo[i] = IpAddresses.lo(advertised.get(i).address());
-            }
-            peersHi = new long[settings.unicastPeers().size()];
-            peersLo = new long[settings.unicastPeers().size()];
-            for (int i = 0; i < peersHi.length; i++)
-            {
-                peersHi[i] = IpAddresses.hi(settings.unicastPeers().get(i));
-                peersLo[i] = IpAddresses.lo(settings.unicastPeers().get(i));
-            }
-            announceRepeatNanos = settings.garpRepeatDelay().toNanos();
-            // Unicast adverts leave from the parent (see sendTo), so with the virtual MAC only announcements teach the
-            // switch where it lives: refreshed well inside a switch's usual 5-minute ageing unless configured.
-            announceRefreshNanos = settings.garpRefresh().isZero() && settings.useVirtualMac() && settings.unicast()
-                ? UNICAST_VIRTUAL_MAC_REFRESH_NANOS : settings.garpRefresh().toNanos();
-            if (settings.useVirtualMac())
-            {
-                virtualMacIfIndex = VirtualMac.create(rtnetlink, settings, channel.socket.ifIndex());
-                try
-                {
-                    owner = new VipOwner(settings.name(), rtnetlink, virtualMacIfIndex, channel.socket.ifIndex(),
-                        VirtualMac.address(settings.family(), settings.vrid()), settings.virtualAddresses(),
-                        primaryHi, primaryLo);
-                    rtnetlink.setLinkUp(virtualMacIfIndex, false); // up only while master: see virtualMacHeld
-                    virtualMacSocket = VrrpSocket.openSender(VirtualMac.interfaceName(settings), settings.family());
-                }
-                catch (final RuntimeException e)
-                {
-                    rtnetlink.removeLink(virtualMacIfIndex);
-                    throw e;
-                }
-            }
-            else
-            {
-                virtualMacIfIndex = 0;
-                virtualMacSocket = null;
-                owner = new VipOwner(settings.name(), rtnetlink, channel.socket.ifIndex(), channel.socket.ifIndex(),
-                    NetDevices.macAddress(settings.interfaceName()), settings.virtualAddresses(), primaryHi,
-                    primaryLo);
-            }
-            instance = new VrrpInstance(settings.name(), settings.priority(), settings.advertIntervalCs(),
-                settings.preempt(), settings.preemptDelay().toNanos(), primaryHi, primaryLo, System::nanoTime, this);
-        }
-
-        boolean isOwn(final long hi, final long lo)
-        {
-            return hi == primaryHi && lo == primaryLo;
-        }
-
-        boolean isPeer(final long hi, final long lo)
-        {
-            for (int i = 0; i < peersHi.length; i++)
-            {
-                if (peersHi[i] == hi && peersLo[i] == lo)
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        void reject(final int code)
-        {
-            final long count = rejected.get(code) + 1;
-            rejected.lazySet(code, count);
-            if (count == 1 || Long.bitCount(count) == 1 && count >= 1024)
-            {
-                LOG.log(System.Logger.Level.WARNING, "({0}) dropped an advert: {1} ({2} so far)", settings.name(),
-                    AdvertReject.name(code), count);
-            }
-        }
-
-        @Override
-        public void sendAdvert(final int priority)
-        {
-            if (!settings.unicast())
-            {
-                sendTo(priority, settings.family() == 4 ? 0 : AdvertCodec.GROUP_V6_HI,
-                    settings.family() == 4 ? AdvertCodec.GROUP_V4_LO : AdvertCodec.GROUP_V6_LO);
-                return;
-            }
-            for (int i = 0; i < peersHi.length; i++)
-            {
-                sendTo(priority, peersHi[i], peersLo[i]);
-            }
-        }
-
-        /** Builds the advert for one destination (the checksum's pseudo-header covers it) and sends it. */
-        private void sendTo(final int priority, final long destinationHi, final long destinationLo)
-        {
-            final int length = AdvertCodec.build(advertBuffer, 0, settings.family(), settings.vrid(), priority,
-                settings.advertIntervalCs(), addressesHi, addressesLo, addressesHi.length, primaryHi, primaryLo,
-                destinationHi, destinationLo);
-            if (virtualMacHeld && !settings.unicast())
-            {
-                // From the virtual MAC, so that switches keep it on this port; the parent's socket only if that fails
-                // (the peer must hear the master even when the macvlan misbehaves, or both become master). Not to a
-                // unicast peer: the macvlan would resolve the peer by ARP with a VIP as its sender address, which a
-                // peer holding the same VIP (both master for a moment) drops as a martian: it never answers, the
-                // adverts never leave and both stay master (seen in TrackingTest).
-                final long result =
-                    virtualMacSocket.send(advertBuffer, length, primaryHi, primaryLo, destinationHi, destinationLo);
-                count(result);
-                if (result > 0)
-                {
-                    return;
-                }
-            }
-            count(channel.socket.send(advertBuffer, length, primaryHi, primaryLo, destinationHi, destinationLo));
-        }
-
-        private void count(final long result)
-        {
-            if (result > 0)
-            {
-                sent++;
-            }
-            else
-            {
-                sendErrors++;
-            }
-        }
-
-        @Override
-        public void addVirtualAddresses()
-        {
-            final long start = System.nanoTime();
-            virtualMacHeld(true);
-            owner.add(settings.garpCount(), this::virtualMacUp);
-            announcements = owner.announcementsSent();
-            final long now = System.nanoTime();
-            takeoverTimes(start, now);
-            repeatPending = announceRepeatNanos > 0;
-            nextAnnounce = repeatPending ? now + announceRepeatNanos
-                : announceRefreshNanos > 0 ? now + announceRefreshNanos : Long.MAX_VALUE;
-        }
-
-        /**
-         * One line per takeover with where the time went, for the failover benchmark: how late the timer ran after its
-         * deadline, then how long adding the addresses and announcing them took.
-         */
-        private void takeoverTimes(final long start, final long end)
-        {
-            LOG.log(System.Logger.Level.INFO, "({0}) takeover: timer ran {1} us late, {2} us to the VIP change,"
-                + " first announcement sent in {3} us, addresses added and the virtual MAC link up in {4} us,"
-                + " announced again in {5} us",
-                settings.name(), timerDue == 0 ? -1 : (timerRan - timerDue) / 1000,
-                timerDue == 0 ? -1 : (start - timerRan) / 1000, (owner.firstAnnouncedAt() - start) / 1000,
-                (owner.addedAt() - owner.firstAnnouncedAt()) / 1000, (end - owner.addedAt()) / 1000);
-        }
-
-        void announceDue(final long now)
-        {
-            owner.announce(settings.garpCount());
-            announcements = owner.announcementsSent();
-            repeatPending = false;
-            nextAnnounce = announceRefreshNanos > 0 ? now + announceRefreshNanos : Long.MAX_VALUE;
-        }
-
-        @Override
-        public void lowerPriorityAdvertReceived(final int advertPriority)
-        {
-            // At most once per Master_Down_Interval: a peer that keeps claiming mastership (one-way loss) must not turn
-            // every one of its adverts into a burst of announcements.
-            final long now = System.nanoTime();
-            if (now - lastCounterAnnounce < instance.masterDownIntervalNanos())
-            {
-                return;
-            }
-            lastCounterAnnounce = now;
-            owner.announce(settings.garpCount());
-            announcements = owner.announcementsSent();
-            LOG.log(System.Logger.Level.INFO, "({0}) heard priority {1} from a router that believes it is master:"
-                + " announced the virtual addresses again", settings.name(), advertPriority);
-        }
-
-        @Override
-        public void removeVirtualAddresses()
-        {
-            nextAnnounce = Long.MAX_VALUE;
-            virtualMacDown(); // first, so that removing an address sends nothing from the virtual MAC
-            virtualMacHeld(false);
-            owner.remove();
-        }
-
-        /**
-         * Tells the listener (the data plane) that this box holds the virtual MAC, or no longer does: on a takeover
-         * before the first announcement, so that it forwards the frames that announcement draws.
-         */
-        private void virtualMacHeld(final boolean held)
-        {
-            if (virtualMacIfIndex == 0 || virtualMacHeld == held)
-            {
-                return;
-            }
-            virtualMacHeld = held;
-            try
-            {
-                listener.virtualMacHeld(settings.name(), VirtualMac.address(settings.family(), settings.vrid()), held);
-            }
-            catch (final RuntimeException e)
-            {
-                LOG.log(System.Logger.Level.WARNING, "({0}) virtual MAC listener failed: {1}", settings.name(), e);
-            }
-        }
-
-        /**
-         * Brings the macvlan up, after the first announcement (which leaves from the parent with the virtual MAC as
-         * its source): a link coming up is kernel work under the global rtnetlink lock (IPv6 address configuration,
-         * multicast joins) that took 0.4 ms usually and 8 ms at times right after the old master's link went down.
-         * The macvlan is up only while this box is master. Up on a backup, it could speak from the virtual MAC (an
-         * IPv6 MLD report when an address on it goes, for one) and teach the switch that the MAC lives on the backup's
-         * port, where nothing forwards it any more (keepalived meets the same with its vmacs).
-         */
-        private void virtualMacUp()
-        {
-            if (virtualMacIfIndex == 0)
-            {
-                return;
-            }
-            try
-            {
-                rtnetlink.setLinkUp(virtualMacIfIndex, true);
-                if (settings.family() == 6)
-                {
-                    // IPv6 adverts leave from the parent's link-local address, which the kernel sends from an
-                    // interface only if that interface has it (and link-down flushed it): /128, no prefix route.
-                    rtnetlink.addAddress(virtualMacIfIndex, primary, 128);
-                }
-            }
-            catch (final RuntimeException e)
-            {
-                LOG.log(System.Logger.Level.WARNING, "({0}) cannot bring the virtual MAC interface up: {1}",
-                    settings.name(), e.getMessage());
-            }
-        }
-
-        private void virtualMacDown()
-        {
-            if (virtualMacIfIndex == 0 || !virtualMacHeld)
-            {
-                return;
-            }
-            try
-            {
-                rtnetlink.setLinkUp(virtualMacIfIndex, false);
-            }
-            catch (final RuntimeException e)
-            {
-                LOG.log(System.Logger.Level.WARNING, "({0}) cannot take the virtual MAC interface down: {1}",
-                    settings.name(), e.getMessage());
-            }
-        }
-
-        @Override
-        public void stateChanged(final VrrpState from, final VrrpState to, final String reason)
-        {
-            published = to;
-            if (to == VrrpState.MASTER)
-            {
-                becameMaster++;
-            }
-            LOG.log(to == VrrpState.FAULT ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
-                "({0}) Entering {1} STATE ({2})", settings.name(), to.operatorName(), reason);
-            notifier.run(settings, to, instance == null ? settings.priority() : instance.priority());
-            if (instance != null)
-            {
-                followSyncGroup(this, from, to);
-            }
-            try
-            {
-                listener.stateChanged(settings.name(), from, to,
-                    instance == null ? settings.priority() : instance.priority(), reason);
-            }
-            catch (final RuntimeException e)
-            {
-                LOG.log(System.Logger.Level.WARNING, "({0}) state listener failed: {1}", settings.name(), e);
-            }
-        }
     }
 
     /**
-     * The interface's first address of the instance's family that is not a virtual one; for IPv6 its link-local
-     * address (RFC 9568 section 5.1.2.1: adverts come from the link-local address). Java reads IPv6 addresses from
-     * /proc/net, which follows the process's namespace, so an agent started in another namespace should be given
-     * {@link VrrpSettings#sourceAddress} explicitly.
+     * ppoll(2) over the channels' sockets and the wake-up eventfd, in memory of the agent thread's arena. To the
+     * nanosecond: poll's millisecond timeout, rounded up, made every timer up to 1 ms late, which at 10 ms adverts
+     * is a tenth of an interval added to every takeover.
      */
-    private static InetAddress primaryAddress(final VrrpSettings settings)
+    private static final class Poller
     {
-        try
+        private static final short POLLIN = 1;
+        /** sizeof(struct pollfd {int fd; short events; short revents;}) */
+        private static final long POLLFD = 8;
+
+        private final int sockets;
+        private final int wakeFd;
+        private final MemorySegment capture;
+        private final MemorySegment pollFds;
+        private final MemorySegment eventCount;
+        private final MemorySegment timeout;
+
+        Poller(final Arena arena, final List<AdvertChannel> channels, final int wakeFd)
         {
-            final NetworkInterface network = NetworkInterface.getByName(settings.interfaceName());
-            if (network != null)
+            this.sockets = channels.size();
+            this.wakeFd = wakeFd;
+            capture = Libc.errnoSegment(arena);
+            pollFds = arena.allocate(POLLFD * (sockets + 1), 4);
+            for (int i = 0; i < sockets; i++)
             {
-                final Set<InetAddress> virtual = new HashSet<>();
-                settings.virtualAddresses().forEach(vip -> virtual.add(vip.address()));
-                for (final InetAddress address : network.inetAddresses().toList())
-                {
-                    final boolean family = settings.family() == 4 ? address instanceof Inet4Address
-                        : address instanceof Inet6Address && address.isLinkLocalAddress();
-                    if (family && !virtual.contains(address))
-                    {
-                        return address instanceof Inet6Address
-                            ? InetAddress.getByAddress(address.getAddress()) : address;
-                    }
-                }
+                watch(i, channels.get(i).socket.fd());
             }
+            watch(sockets, wakeFd);
+            eventCount = arena.allocate(8, 8);
+            timeout = arena.allocate(16, 8); // struct timespec
         }
-        catch (final SocketException | java.net.UnknownHostException e)
+
+        private void watch(final int index, final int fd)
         {
-            throw new IllegalStateException(settings.name() + ": cannot read the addresses of "
-                + settings.interfaceName() + ": " + e.getMessage(), e);
+            pollFds.set(ValueLayout.JAVA_INT, POLLFD * index, fd);
+            pollFds.set(ValueLayout.JAVA_SHORT, POLLFD * index + 4, POLLIN);
         }
-        throw new IllegalStateException(settings.name() + ": " + settings.interfaceName() + " has no "
-            + (settings.family() == 4 ? "IPv4" : "IPv6 link-local") + " address to send adverts from;"
-            + " set a source address");
+
+        /** Waits until a socket is readable, the agent is woken (the eventfd is drained) or the timeout passes. */
+        boolean await(final long timeoutNanos)
+        {
+            timeout.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
+            timeout.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
+            if (Libc.ppoll(capture, pollFds, sockets + 1, timeout) <= 0)
+            {
+                return false;
+            }
+            if (readable(sockets))
+            {
+                EventFds.drain(wakeFd, capture, eventCount);
+            }
+            return true;
+        }
+
+        /** After an {@link #await} that returned true: whether the channel's socket has something to read. */
+        boolean readable(final int index)
+        {
+            return pollFds.get(ValueLayout.JAVA_SHORT, POLLFD * index + 6) != 0;
+        }
     }
 }
