@@ -1,8 +1,13 @@
 package io.fulcrum.vrrp;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+
+import io.fulcrum.dataplane.sys.CommandResult;
+import io.fulcrum.dataplane.sys.Commands;
 
 /**
  * Runs an instance's notify program as keepalived does ({@code PROGRAM INSTANCE STATE PRIORITY}), one at a time and
@@ -12,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 final class NotifyPrograms implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(NotifyPrograms.class.getName());
-    private static final long TIMEOUT_SECONDS = 30;
+    private static final Duration LIMIT = Duration.ofSeconds(30);
 
     private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable ->
         Thread.ofPlatform().name("vrrp-notify").daemon(true).unstarted(runnable));
@@ -25,27 +30,11 @@ final class NotifyPrograms implements AutoCloseable
         }
         executor.execute(() ->
         {
-            try
+            final CommandResult result = Commands.run(LIMIT,
+                List.of(instance.notifyProgram(), instance.name(), to.operatorName(), Integer.toString(priority)));
+            if (!result.succeeded())
             {
-                final Process process = new ProcessBuilder(instance.notifyProgram(), instance.name(),
-                    to.operatorName(), Integer.toString(priority))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS))
-                {
-                    process.destroyForcibly();
-                    LOG.log(System.Logger.Level.WARNING, "({0}) notify program {1} ran over {2} s; killed",
-                        instance.name(), instance.notifyProgram(), TIMEOUT_SECONDS);
-                }
-                else if (process.exitValue() != 0)
-                {
-                    LOG.log(System.Logger.Level.WARNING, "({0}) notify program {1} exited {2}", instance.name(),
-                        instance.notifyProgram(), process.exitValue());
-                }
-            }
-            catch (final Exception e)
-            {
-                LOG.log(System.Logger.Level.WARNING, "({0}) cannot run notify program {1}: {2}", instance.name(),
-                    instance.notifyProgram(), e.toString());
+                LOG.log(System.Logger.Level.WARNING, "({0}) notify program: {1}", instance.name(), result.failure());
             }
         });
     }

@@ -6,12 +6,15 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+
+import io.fulcrum.dataplane.sys.Commands;
 
 /**
  * A LAN for VRRP tests: a bridge in its own namespace (multicast snooping off, FACTS) and appliance namespaces, each
@@ -20,6 +23,8 @@ import java.util.function.BooleanSupplier;
  */
 final class VrrpLab implements AutoCloseable
 {
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final String prefix;
@@ -230,34 +235,10 @@ final class VrrpLab implements AutoCloseable
         return condition.getAsBoolean() ? System.nanoTime() - start : -1;
     }
 
+    /** Runs a setup command (ip, sysctl, nft); its output, or an exception naming it. */
     static String run(final String... command)
     {
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(30, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                throw new IllegalStateException("timed out: " + String.join(" ", command));
-            }
-            final String text = new String(output, StandardCharsets.UTF_8);
-            if (process.exitValue() != 0)
-            {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue()
-                    + ": " + text.strip());
-            }
-            return text;
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
-        }
+        return Commands.check(LIMIT, List.of(command));
     }
 
     @Override

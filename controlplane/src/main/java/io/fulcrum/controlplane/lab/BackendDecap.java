@@ -2,6 +2,8 @@ package io.fulcrum.controlplane.lab;
 
 import java.util.List;
 
+import io.fulcrum.dataplane.sys.Commands;
+
 /**
  * Makes a backend able to take the balancer's encapsulated packets (RFC 2003 IPIP, RFC 2473 IPv6-in-IPv6): the
  * outer header is removed and the inner packet, addressed to a VIP on the backend's loopback, is delivered locally;

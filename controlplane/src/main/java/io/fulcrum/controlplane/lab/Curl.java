@@ -3,6 +3,9 @@ package io.fulcrum.controlplane.lab;
 import java.time.Duration;
 import java.util.List;
 
+import io.fulcrum.dataplane.sys.CommandResult;
+import io.fulcrum.dataplane.sys.Commands;
+
 /**
  * HTTP requests from inside a namespace with the real curl, as a user would make them: a new connection for every
  * request (so a balancer sees a new flow each time), a short connect timeout and an overall time limit, and never

@@ -19,6 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.fulcrum.dataplane.sys.CommandResult;
+import io.fulcrum.dataplane.sys.Commands;
 import io.fulcrum.dataplane.sys.Privileges;
 
 /**

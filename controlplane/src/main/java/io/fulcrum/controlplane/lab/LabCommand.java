@@ -3,11 +3,12 @@ package io.fulcrum.controlplane.lab;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine;
+import io.fulcrum.dataplane.sys.CommandFailedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine;
 
 /**
  * {@code fulcrum lab}: the virtual lab. Without a subcommand it runs the demo ({@link LabDemo}); the subcommands
@@ -72,7 +73,7 @@ public final class LabCommand implements Callable<Integer>
         {
             return action.call();
         }
-        catch (final LabException | IllegalArgumentException e)
+        catch (final LabException | CommandFailedException | IllegalArgumentException e)
         {
             final String message = String.valueOf(e.getMessage());
             System.err.println(message.startsWith("fulcrum lab") ? message : "fulcrum lab: " + message);

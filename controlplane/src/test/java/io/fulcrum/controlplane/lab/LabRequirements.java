@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.fulcrum.dataplane.sys.Commands;
 import io.fulcrum.dataplane.sys.Privileges;
 
 /**

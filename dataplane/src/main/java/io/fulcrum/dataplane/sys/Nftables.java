@@ -1,12 +1,10 @@
 package io.fulcrum.dataplane.sys;
 
 import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The nft program, for the tables Fulcrum keeps in the kernel (the daemon's VIP filter, VRRP's accept mode). Run as a
@@ -15,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Nftables
 {
-    private static final long LIMIT_SECONDS = 10;
+    private static final Duration LIMIT = Duration.ofSeconds(10);
 
     private final String program;
 
@@ -53,30 +51,6 @@ public final class Nftables
     {
         final List<String> command = new ArrayList<>(List.of(program));
         command.addAll(List.of(args));
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
-            process.getOutputStream().close();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(LIMIT_SECONDS, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                throw new IllegalStateException("nft did not finish within " + LIMIT_SECONDS + " s");
-            }
-            if (process.exitValue() != 0)
-            {
-                throw new IllegalStateException("nft " + String.join(" ", args) + " failed: " + output.strip());
-            }
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalStateException("cannot run nft: " + e.getMessage(), e);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running nft", e);
-        }
+        Commands.run(LIMIT, command, input).orThrow();
     }
 }

@@ -1,11 +1,12 @@
 package io.fulcrum.dataplane.testing;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import io.fulcrum.dataplane.sys.Commands;
 
 /**
  * Network namespaces and veth links that a test creates and removes again, also when it fails: create it in a
@@ -14,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Netns implements AutoCloseable
 {
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final List<String> namespaces = new ArrayList<>();
@@ -75,32 +78,7 @@ public final class Netns implements AutoCloseable
 
     public static String run(final String... command)
     {
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(30, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                throw new IllegalStateException("timed out: " + String.join(" ", command));
-            }
-            final String text = new String(output, StandardCharsets.UTF_8);
-            if (process.exitValue() != 0)
-            {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue()
-                    + ": " + text.strip());
-            }
-            return text;
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
-        }
+        return Commands.check(LIMIT, List.of(command));
     }
 
     /** Deletes every namespace this object created; veth ends inside them go with them. */

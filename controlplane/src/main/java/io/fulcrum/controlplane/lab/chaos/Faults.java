@@ -6,12 +6,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.fulcrum.controlplane.lab.CommandResult;
-import io.fulcrum.controlplane.lab.Commands;
 import io.fulcrum.controlplane.lab.Lab;
 import io.fulcrum.controlplane.lab.LabException;
 import io.fulcrum.controlplane.lab.LabNode;
 import io.fulcrum.controlplane.lab.LabTopology;
+import io.fulcrum.dataplane.sys.CommandResult;
+import io.fulcrum.dataplane.sys.Commands;
 
 /**
  * The faults the suite injects into a lab, each as an operator or a broken network would cause it, and the undoing of

@@ -1,4 +1,4 @@
-package io.fulcrum.controlplane.lab;
+package io.fulcrum.dataplane.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +24,7 @@ final class CommandsTest
     @Test
     void aFailureNamesTheCommandItsExitCodeAndItsError()
     {
-        final LabException failure = assertThrows(LabException.class,
+        final CommandFailedException failure = assertThrows(CommandFailedException.class,
             () -> Commands.check("sh", "-c", "echo broken >&2; exit 3"));
         assertTrue(failure.getMessage().contains("exited 3: broken"), failure.getMessage());
     }
@@ -43,5 +43,12 @@ final class CommandsTest
     {
         final CommandResult result = Commands.run(Commands.DEFAULT_LIMIT, List.of("no-such-program-fulcrum"));
         assertEquals(127, result.exitCode());
+    }
+
+    @Test
+    void inputReachesTheCommandsStandardInput()
+    {
+        final CommandResult result = Commands.run(Commands.DEFAULT_LIMIT, List.of("tr", "a-z", "A-Z"), "table fulcrum\n");
+        assertEquals("TABLE FULCRUM\n", result.stdout());
     }
 }

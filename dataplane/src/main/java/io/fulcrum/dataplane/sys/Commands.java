@@ -1,4 +1,4 @@
-package io.fulcrum.controlplane.lab;
+package io.fulcrum.dataplane.sys;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -13,9 +13,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the external commands the lab is made of ({@code ip}, {@code sysctl}, {@code curl}), each with a time limit:
- * a hung command is killed, never waited for. Both output streams are drained on their own threads, so a command
- * that writes a lot cannot block on a full pipe, and a command that never closes its output cannot block us.
+ * The one runner of external commands ({@code ip}, {@code nft}, {@code sysctl}, {@code curl}, the appliance's upgrade
+ * program, notify scripts), each with a time limit: a hung command is killed, never waited for. Both output streams
+ * are drained on their own threads, so a command that writes a lot cannot block on a full pipe, and a command that
+ * never closes its output cannot block us. The daemon, the lab, the harnesses and the tests all run commands here.
  */
 public final class Commands
 {
@@ -34,15 +35,16 @@ public final class Commands
         return run(DEFAULT_LIMIT, List.of(command));
     }
 
-    /** Runs a command and throws a {@link LabException} naming it when it fails or times out. */
+    /** Runs a command and throws a {@link CommandFailedException} naming it when it fails or times out. */
     public static String check(final String... command)
     {
-        final CommandResult result = run(DEFAULT_LIMIT, List.of(command));
-        if (!result.succeeded())
-        {
-            throw new LabException(result.failure());
-        }
-        return result.stdout();
+        return check(DEFAULT_LIMIT, List.of(command));
+    }
+
+    /** Runs a command with {@code limit}; its standard output, or a {@link CommandFailedException} naming it. */
+    public static String check(final Duration limit, final List<String> command)
+    {
+        return run(limit, command, null).orThrow();
     }
 
     /** Runs {@code command} inside network namespace {@code namespace} and throws when it fails. */
@@ -66,11 +68,21 @@ public final class Commands
 
     public static CommandResult run(final Duration limit, final List<String> command)
     {
+        return run(limit, command, null);
+    }
+
+    /** Runs a command with {@code input} on its standard input (null: /dev/null), whatever its exit code. */
+    public static CommandResult run(final Duration limit, final List<String> command, final String input)
+    {
         final Process process;
         try
         {
-            process = new ProcessBuilder(resolve(command)).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+            final ProcessBuilder builder = new ProcessBuilder(resolve(command));
+            if (input == null)
+            {
+                builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            }
+            process = builder.start();
         }
         catch (final IOException e)
         {
@@ -83,6 +95,10 @@ public final class Commands
         boolean timedOut = false;
         try
         {
+            if (input != null)
+            {
+                write(process, input);
+            }
             if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS))
             {
                 timedOut = true;
@@ -96,7 +112,7 @@ public final class Commands
         {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-            throw new LabException("interrupted while running " + String.join(" ", command));
+            throw new CommandFailedException("interrupted while running " + String.join(" ", command));
         }
         final int exit = timedOut ? -1 : process.exitValue();
         return new CommandResult(command, exit, text(stdout), text(stderr), timedOut);
@@ -126,7 +142,7 @@ public final class Commands
         }
         catch (final IOException e)
         {
-            throw new LabException("cannot start " + String.join(" ", full) + ": " + e.getMessage());
+            throw new CommandFailedException("cannot start " + String.join(" ", full) + ": " + e.getMessage());
         }
     }
 
@@ -162,6 +178,18 @@ public final class Commands
         final List<String> resolved = new ArrayList<>(command);
         resolved.set(0, located.toString());
         return resolved;
+    }
+
+    private static void write(final Process process, final String input)
+    {
+        try (var stdin = process.getOutputStream())
+        {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        catch (final IOException ignored)
+        {
+            // The command exited without reading all of it: its exit code and output say why.
+        }
     }
 
     private static void drain(final InputStream in, final ByteArrayOutputStream sink)

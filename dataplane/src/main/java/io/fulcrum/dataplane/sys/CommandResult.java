@@ -1,4 +1,4 @@
-package io.fulcrum.controlplane.lab;
+package io.fulcrum.dataplane.sys;
 
 import java.util.List;
 
@@ -25,5 +25,15 @@ public record CommandResult(List<String> command, int exitCode, String stdout, S
         }
         final String error = stderr.isBlank() ? stdout.strip() : stderr.strip();
         return commandLine() + " exited " + exitCode + (error.isEmpty() ? "" : ": " + error.lines().findFirst().orElse(""));
+    }
+
+    /** Its standard output when it succeeded; otherwise a {@link CommandFailedException} saying why. */
+    public String orThrow()
+    {
+        if (!succeeded())
+        {
+            throw new CommandFailedException(failure());
+        }
+        return stdout;
     }
 }
