@@ -3,6 +3,7 @@ package io.fulcrum.controlplane.lab;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import io.fulcrum.controlplane.cli.FulcrumCommand;
 import io.fulcrum.dataplane.sys.CommandFailedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,10 +45,19 @@ public final class LabCommand implements Callable<Integer>
     @Option(names = "--state-dir", description = "Where the lab keeps its state and logs (default: /run/fulcrum-lab/PREFIX).")
     Path stateDirectory;
 
-    /** Runs {@code lab} on its own, until the {@code fulcrum} root command registers it as a subcommand. */
+    /**
+     * The main of {@code fulcrum-lab.jar}, which the launcher runs from the checkout: the whole {@code fulcrum}
+     * command line with this command as its {@code lab} (the appliance's jar has no lab).
+     */
     public static void main(final String[] args)
     {
-        System.exit(new CommandLine(new LabCommand()).execute(args));
+        System.exit(fulcrumWithLab().execute(args));
+    }
+
+    /** {@code fulcrum} with the lab: every command of the appliance's jar, and {@code lab}. */
+    public static CommandLine fulcrumWithLab()
+    {
+        return FulcrumCommand.commandLine(new LabCommand());
     }
 
     /** The lab these options name. */
