@@ -19,12 +19,12 @@ export JAVA_HOME
 # trafgen (netsniff-ng), nft, ethtool
 "$here/.ci/install-packages"
 
-# The harness jar and the fulcrum CLI jar (which the fulcrum launcher runs), rebuilt when sources are newer.
+# The harness jar and the lab jar the launcher runs (with the daemon's fulcrum.jar), rebuilt when sources are newer.
 jar="$here/benchmarks/target/benchmarks.jar"
-cli="$here/controlplane/target/fulcrum.jar"
+cli="$here/controlplane/lab/target/fulcrum-lab.jar"
 if [ ! -f "$jar" ] || [ ! -f "$cli" ] || [ -n "$(find "$here" -path "$here/*/target" -prune -o \( -name '*.java' -o -name 'pom.xml' \) -newer "$jar" -print -quit 2>/dev/null)" ]; then
   echo "e2e: building..." >&2
-  (cd "$here" && ./mvnw -q -B -ntp -DskipTests -pl controlplane,benchmarks -am package) >&2
+  (cd "$here" && ./mvnw -q -B -ntp -DskipTests -pl benchmarks -am package) >&2
   touch "$jar"
 fi
 # The fulcrum launcher rebuilds when any source is newer than its jar; the build above is current, so say so

@@ -8,8 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 import io.fulcrum.dataplane.sys.Privileges;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The end-to-end packet-rate benchmark: trafgen sends 64-byte UDP frames to a VIP, a forwarder sends them on to a
@@ -28,31 +35,79 @@ import io.fulcrum.dataplane.sys.Privileges;
  * Runs as root. Everything it creates (namespaces, processes, XDP programs, nftables rules, files in the work
  * directory but the logs) is removed at the end, on failure and on Ctrl-C.
  */
-public final class PacketRateHarness
+@Command(name = "e2e", sortOptions = false,
+    description = "The end-to-end packet-rate benchmark: Fulcrum on AF_XDP and AF_PACKET, nftables DNAT and a bare XDP "
+        + "redirect under the same load. Needs root and trafgen.")
+public final class PacketRateHarness implements Callable<Integer>
 {
     /** trafgen's socket send buffer: far more than the frames a full backlog queue (netdev_max_backlog) holds. */
     private static final int SEND_BUFFER_BYTES = 64 << 20;
 
-    private int rounds = 3;
-    private Duration window = Duration.ofSeconds(5);
-    private Duration warmup = Duration.ofSeconds(3);
-    private Duration settle = Duration.ofSeconds(1);
-    private final List<String> modes = new ArrayList<>(List.of("spread", "one-core"));
-    private final List<Scenario> scenarios = new ArrayList<>(List.of(Scenario.values()));
-    private int generatorCpu = 0;
-    private int balancerCpu = 1;
-    private Path launcher = Path.of("fulcrum");
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+        description = "Rounds, the scenarios' order rotated each round (default: ${DEFAULT-VALUE}).")
+    private int rounds;
+
+    @Option(names = "--window", paramLabel = "SECONDS", defaultValue = "5",
+        description = "Measuring window per scenario (default: ${DEFAULT-VALUE}).")
+    private double windowSeconds;
+
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "3",
+        description = "Traffic before each window (default: ${DEFAULT-VALUE}).")
+    private double warmupSeconds;
+
+    @Option(names = "--modes", paramLabel = "MODE", split = ",", defaultValue = "spread,one-core",
+        description = "CPU plans: spread (generator and balancer apart), one-core (default: ${DEFAULT-VALUE}).")
+    private List<String> modes;
+
+    @Option(names = "--scenarios", paramLabel = "SCENARIO", split = ",", converter = ScenarioKey.class,
+        defaultValue = "fulcrum-af_xdp,fulcrum-af_packet,nftables,xdp-redirect",
+        description = "What forwards (default: ${DEFAULT-VALUE}).")
+    private List<Scenario> scenarios;
+
+    @Option(names = "--generator-cpu", paramLabel = "N", defaultValue = "0",
+        description = "trafgen's CPU (default: ${DEFAULT-VALUE}).")
+    private int generatorCpu;
+
+    @Option(names = "--balancer-cpu", paramLabel = "N", defaultValue = "1",
+        description = "The forwarder's CPU in the spread plan (default: ${DEFAULT-VALUE}).")
+    private int balancerCpu;
+
     /** The worker's idle strategy; auto: busy-spin with a CPU of its own, backoff when it shares the generator's. */
-    private String idle = "auto";
-    private String spreadReceive = "inline";
+    @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "auto",
+        description = "Fulcrum's idle strategy: auto, backoff, yield or busy-spin (default: ${DEFAULT-VALUE}: "
+            + "busy-spin with a CPU of its own, backoff on a shared one).")
+    private String idle;
+
+    @Option(names = "--spread-receive", paramLabel = "WHERE", defaultValue = "inline",
+        description = "Receive work in the spread plan: inline or napi-thread (default: ${DEFAULT-VALUE}).")
+    private String spreadReceive;
+
     /**
      * Niceness of the generator and Fulcrum: on a machine shared with other work, -10 gives them about nine tenths of
      * a CPU against a nice-0 competitor (kernel/sched/core.c sched_prio_to_weight), equally to both, so the one-core
      * comparison stays fair. The kernel's softirq work runs in their context and goes with them.
      */
-    private int nice = -10;
+    @Option(names = "--nice", paramLabel = "N", defaultValue = "-10",
+        description = "Niceness of the generator and Fulcrum (default: ${DEFAULT-VALUE}).")
+    private int nice;
+
+    @Option(names = "--fulcrum", paramLabel = "LAUNCHER", defaultValue = "fulcrum",
+        description = "The fulcrum launcher that runs the balancer (default: ${DEFAULT-VALUE}).")
+    private Path launcher;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+        description = "Where configs and logs go (default: a new temporary directory).")
     private Path workDir;
 
+    @Spec
+    private CommandSpec spec;
+
+    private Duration window;
+    private Duration warmup;
+    private final Duration settle = Duration.ofSeconds(1);
     private final List<AutoCloseable> live = new ArrayList<>();
     /** Set by the shutdown hook: the measuring thread must not start anything any more. */
     private volatile boolean stopping;
@@ -60,33 +115,30 @@ public final class PacketRateHarness
     private SinkCounter sink;
     private Trafgen trafgen;
 
-    public static void main(final String[] args) throws Exception
+    public static void main(final String[] args)
     {
-        final PacketRateHarness harness = new PacketRateHarness();
-        try
-        {
-            harness.parse(args);
-        }
-        catch (final IllegalArgumentException e)
-        {
-            System.err.println("e2e: " + e.getMessage());
-            System.exit(2);
-        }
+        System.exit(new CommandLine(new PacketRateHarness()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        checkOptions();
         if (!Privileges.isRoot())
         {
             System.err.println("e2e: needs root (network namespaces, XDP, raw sockets)");
-            System.exit(2);
+            return 2;
         }
         if (!Trafgen.installed())
         {
             System.err.println("e2e: trafgen not found: apt-get install netsniff-ng (or run .ci/install-packages)");
-            System.exit(2);
+            return 2;
         }
-        final Thread cleanup = new Thread(harness::tearDown, "e2e-cleanup");
+        final Thread cleanup = new Thread(this::tearDown, "e2e-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try
         {
-            harness.run();
+            run();
         }
         catch (final InterruptedException e)
         {
@@ -94,83 +146,53 @@ public final class PacketRateHarness
         }
         finally
         {
-            harness.tearDown();
+            tearDown();
         }
+        return 0;
     }
 
-    private void parse(final String[] args)
+    /** What picocli's types do not say: the ranges and the words; a usage error (exit code 2) otherwise. */
+    private void checkOptions()
     {
-        for (int i = 0; i < args.length; i++)
+        if (rounds < 1)
         {
-            final String option = args[i];
-            if (option.equals("--help") || option.equals("-h"))
-            {
-                throw new IllegalArgumentException("options: --rounds N --window SECONDS --warmup SECONDS "
-                    + "--modes spread,one-core --scenarios fulcrum-af_xdp,fulcrum-af_packet,nftables,xdp-redirect "
-                    + "--generator-cpu N --balancer-cpu N --idle auto|backoff|yield|busy-spin --spread-receive inline|napi-thread --nice N --fulcrum LAUNCHER --work-dir DIR");
-            }
-            if (i + 1 >= args.length)
-            {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            final String value = args[++i];
-            switch (option)
-            {
-                case "--rounds" -> rounds = positive(option, value);
-                case "--window" -> window = Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000));
-                case "--warmup" -> warmup = Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000));
-                case "--modes" ->
-                {
-                    modes.clear();
-                    for (final String mode : value.split(","))
-                    {
-                        if (!mode.equals("spread") && !mode.equals("one-core"))
-                        {
-                            throw new IllegalArgumentException("unknown mode '" + mode + "' (spread, one-core)");
-                        }
-                        modes.add(mode);
-                    }
-                }
-                case "--scenarios" ->
-                {
-                    scenarios.clear();
-                    for (final String key : value.split(","))
-                    {
-                        scenarios.add(Scenario.byKey(key));
-                    }
-                }
-                case "--generator-cpu" -> generatorCpu = Integer.parseInt(value);
-                case "--balancer-cpu" -> balancerCpu = Integer.parseInt(value);
-                case "--fulcrum" -> launcher = Path.of(value);
-                case "--work-dir" -> workDir = Path.of(value);
-                case "--idle" -> idle = value;
-                case "--nice" -> nice = Integer.parseInt(value);
-                case "--spread-receive" ->
-                {
-                    if (!value.equals("inline") && !value.equals("napi-thread"))
-                    {
-                        throw new IllegalArgumentException("--spread-receive: inline or napi-thread");
-                    }
-                    spreadReceive = value;
-                }
-                default -> throw new IllegalArgumentException("unknown option " + option + " (try --help)");
-            }
+            throw new ParameterException(spec.commandLine(), "--rounds must be at least 1");
         }
+        window = Duration.ofMillis(Math.round(windowSeconds * 1000));
+        warmup = Duration.ofMillis(Math.round(warmupSeconds * 1000));
         if (window.isZero() || window.isNegative())
         {
-            throw new IllegalArgumentException("--window must be positive");
+            throw new ParameterException(spec.commandLine(), "--window must be positive");
+        }
+        for (final String mode : modes)
+        {
+            if (!mode.equals("spread") && !mode.equals("one-core"))
+            {
+                throw new ParameterException(spec.commandLine(), "unknown mode '" + mode + "' (spread, one-core)");
+            }
+        }
+        if (!spreadReceive.equals("inline") && !spreadReceive.equals("napi-thread"))
+        {
+            throw new ParameterException(spec.commandLine(), "--spread-receive: inline or napi-thread");
         }
         launcher = launcher.toAbsolutePath();
     }
 
-    private static int positive(final String option, final String value)
+    /** {@code --scenarios} words to scenarios, with the list of known ones in the error. */
+    static final class ScenarioKey implements CommandLine.ITypeConverter<Scenario>
     {
-        final int parsed = Integer.parseInt(value);
-        if (parsed < 1)
+        @Override
+        public Scenario convert(final String key)
         {
-            throw new IllegalArgumentException(option + " must be at least 1");
+            try
+            {
+                return Scenario.byKey(key);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
-        return parsed;
     }
 
     private void run() throws Exception

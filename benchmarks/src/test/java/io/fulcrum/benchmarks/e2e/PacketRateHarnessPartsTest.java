@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,9 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
 
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
@@ -22,6 +27,53 @@ import io.fulcrum.dataplane.sys.Privileges;
 /** The parts of the end-to-end harness that can be checked without a network: no timing, no traffic. */
 class PacketRateHarnessPartsTest
 {
+    private static String[] harness(final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int exitCode = new CommandLine(new PacketRateHarness()).setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true)).execute(args);
+        return new String[] {String.valueOf(exitCode), out.toString(), err.toString()};
+    }
+
+    @Test
+    void helpNamesEveryOptionThatE2eShAndTheDocsPass()
+    {
+        final String[] run = harness("--help");
+
+        assertEquals("0", run[0], run[2]);
+        for (final String option : List.of("--rounds", "--window", "--warmup", "--modes", "--scenarios",
+            "--generator-cpu", "--balancer-cpu", "--idle", "--spread-receive", "--nice", "--fulcrum", "--work-dir"))
+        {
+            assertTrue(run[1].contains(option + "="), option + " in " + run[1]);
+        }
+    }
+
+    @Test
+    void theOptionsOfTheDocsParseWithANegativeNiceAndFractionalSeconds()
+    {
+        new CommandLine(new PacketRateHarness()).parseArgs("--rounds", "5", "--window", "0.5", "--warmup", "1.5",
+            "--modes", "spread", "--scenarios", "fulcrum-af_xdp,nftables", "--generator-cpu", "0", "--balancer-cpu",
+            "1", "--idle", "backoff", "--spread-receive", "napi-thread", "--nice", "-5", "--fulcrum", "./fulcrum",
+            "--work-dir", "/tmp/e2e");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--rounds 0|--rounds must be at least 1",
+        "--window 0|--window must be positive",
+        "--modes spread,both|unknown mode 'both' (spread, one-core)",
+        "--scenarios nftables,ipvs|unknown scenario 'ipvs'",
+        "--spread-receive sometimes|--spread-receive: inline or napi-thread",
+        "--rate 5|Unknown options: '--rate', '5'"})
+    void aWrongCommandLineIsAUsageErrorBeforeAnythingIsSetUp(final String args, final String message)
+    {
+        final String[] run = harness(args.split(" "));
+
+        assertEquals("2", run[0], run[2]);
+        assertTrue(run[2].contains(message), run[2]);
+    }
+
     @Test
     void theBalancerConfigPassesFulcrumsOwnStrictLoader(@TempDir final Path dir) throws Exception
     {

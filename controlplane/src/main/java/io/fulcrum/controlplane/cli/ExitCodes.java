@@ -8,7 +8,7 @@ public final class ExitCodes
     public static final int INVALID_INPUT = 1;
     /** The command line itself is wrong: unknown command or option, missing argument (picocli's default). */
     public static final int USAGE = 2;
-    /** The command exists but this build cannot do it yet. */
+    /** The command exists but cannot run here: upgrade off an appliance, lab in the appliance's jar. */
     public static final int NOT_AVAILABLE = 3;
     /** {@code fulcrum ctl}: the daemon's management API does not answer (not running, wrong --url). */
     public static final int CANNOT_REACH_DAEMON = 4;

@@ -9,11 +9,13 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.Map;
 
 /**
  * {@code fulcrum}: the one entry point for operators. Every user command is a subcommand here; command classes write
  * to {@code spec.commandLine().getOut()/getErr()} (never System.out) so tests can capture them, and return an
- * {@link ExitCodes} value.
+ * {@link ExitCodes} value. {@code lab} is the one command this jar does not hold: the lab is a development tool of the
+ * source checkout (module {@code controlplane/lab}), whose jar passes its command to {@link #commandLine(Object)}.
  */
 @Command(
     name = "fulcrum",
@@ -26,7 +28,7 @@ import java.io.PrintWriter;
         "0:ok",
         "1:invalid input or configuration",
         "2:usage error (unknown command or option, missing argument)",
-        "3:not available here (upgrade off an appliance)",
+        "3:not available here (upgrade off an appliance, lab on one)",
         "4:cannot reach the daemon (fulcrum ctl)",
         "5:unauthorized: the daemon refused the token (fulcrum ctl)"},
     subcommands = {
@@ -34,11 +36,9 @@ import java.io.PrintWriter;
         StatCommand.class,
         ConfigCommand.class,
         RunCommand.class,
-        io.fulcrum.controlplane.lab.LabCommand.class,
         CtlCommand.class,
         ImageCommand.class,
-        UpgradeCommand.class,
-        CommandLine.HelpCommand.class})
+        UpgradeCommand.class})
 public final class FulcrumCommand implements Runnable
 {
     @Spec
@@ -49,11 +49,22 @@ public final class FulcrumCommand implements Runnable
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line; tests call {@code execute} on it with their own out and err writers. */
+    /**
+     * The appliance's command line, whose {@code lab} only says where the lab is; tests call {@code execute} on it
+     * with their own out and err writers.
+     */
     public static CommandLine commandLine()
+    {
+        return commandLine(new NoLabCommand());
+    }
+
+    /** The command line with {@code lab} as its {@code lab} command (the lab module's jar passes the real one). */
+    public static CommandLine commandLine(final Object lab)
     {
         // picocli's defaults are the documented codes: 2 on invalid input, 1 when a command throws.
         return new CommandLine(new FulcrumCommand())
+            .addSubcommand("lab", lab)
+            .addSubcommand(new CommandLine.HelpCommand())
             .setExecutionExceptionHandler(FulcrumCommand::handleExecutionException);
     }
 
@@ -85,6 +96,8 @@ public final class FulcrumCommand implements Runnable
     public void run()
     {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose one of " +
-            String.join(", ", spec.subcommands().keySet()));
+            String.join(", ", spec.subcommands().entrySet().stream()
+                .filter(command -> !command.getValue().getCommandSpec().usageMessage().hidden())
+                .map(Map.Entry::getKey).toList()));
     }
 }

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FulcrumCommandTest
@@ -124,6 +126,27 @@ class FulcrumCommandTest
     }
 
     @Test
+    void labInTheAppliancesJarSaysItIsADevelopmentToolOfTheCheckoutAndExits3()
+    {
+        final Run run = fulcrum("lab", "up", "--packet-io", "af_xdp");
+
+        assertEquals(3, run.exitCode(), run.err());
+        assertEquals("", run.out());
+        assertTrue(run.err().startsWith("fulcrum lab: the lab is a development tool of the source checkout"), run.err());
+        assertTrue(run.err().contains("run ./fulcrum lab in a clone of Fulcrum"), run.err());
+        assertFalse(fulcrum("--help").out().lines().anyMatch(line -> line.startsWith("  lab ")),
+            "an appliance's help offers no lab");
+    }
+
+    @Test
+    void theAppliancesJarHoldsNoLabClasses()
+    {
+        // The shaded fulcrum.jar is this module's class path: the lab and the chaos suite are a module of their own.
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("io.fulcrum.controlplane.lab.Lab"));
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("io.fulcrum.controlplane.lab.chaos.ChaosSuite"));
+    }
+
+    @Test
     void imageWithAnUnknownActionIsAUsageError()
     {
         final Run run = fulcrum("image", "flash");
@@ -164,7 +187,7 @@ class FulcrumCommandTest
         final Run run = fulcrum();
 
         assertEquals(2, run.exitCode());
-        assertTrue(run.err().startsWith("missing command: choose one of replay, stat, config, run, lab, ctl, image, upgrade, help"), run.err());
+        assertTrue(run.err().startsWith("missing command: choose one of replay, stat, config, run, ctl, image, upgrade, help"), run.err());
     }
 
     @Test
@@ -186,7 +209,7 @@ class FulcrumCommandTest
               0   ok
               1   invalid input or configuration
               2   usage error (unknown command or option, missing argument)
-              3   not available here (upgrade off an appliance)
+              3   not available here (upgrade off an appliance, lab on one)
             """), run.out());
     }
 

@@ -1,27 +1,27 @@
 package io.fulcrum.controlplane.lab;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.util.ArrayList;
-import java.util.List;
-
-import io.fulcrum.dataplane.decap.XdpDecapProgram;
-import io.fulcrum.dataplane.forward.EncapsulationSettings;
-import io.fulcrum.dataplane.port.afxdp.XdpProgram;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.fulcrum.dataplane.decap.XdpDecapProgram;
+import io.fulcrum.dataplane.forward.EncapsulationSettings;
+import io.fulcrum.dataplane.port.afxdp.XdpProgram;
+import picocli.CommandLine;
 
 /**
  * The lab's backend: an HTTP server that answers every request with its own name ({@code be1\n}), so a client
  * can count which backend served it. It listens on the wildcard address (dual-stack), so it also answers on the
  * VIPs that sit on the backend's loopback. Run inside a namespace by the lab as
- * {@code java -cp CLASSPATH io.fulcrum.controlplane.lab.LabBackendServer --lab PREFIX --name be1 --port 80};
- * {@code --lab} only marks the process as the lab's, so {@code lab down} can tell it from a reused pid.
+ * {@code java -cp CLASSPATH io.fulcrum.controlplane.lab.LabBackendServer --lab PREFIX --name be1 --port 80}
+ * ({@link LabBackendCommand}); {@code --lab} only marks the process as the lab's, so {@code lab down} can tell it
+ * from a reused pid.
  */
 public final class LabBackendServer implements AutoCloseable
 {
@@ -160,33 +160,9 @@ public final class LabBackendServer implements AutoCloseable
         stopped.await();
     }
 
-    public static void main(final String[] args) throws Exception
+    /** Runs the server on the options of {@link LabBackendCommand}; exit code 2 on a wrong command line. */
+    public static void main(final String[] args)
     {
-        String name = null;
-        int port = LabTopology.HTTP_PORT;
-        String decapInterface = null;
-        final List<InetAddress> locals = new ArrayList<>();
-        for (int i = 0; i + 1 < args.length; i += 2)
-        {
-            switch (args[i])
-            {
-                case "--name" -> name = args[i + 1];
-                case "--port" -> port = Integer.parseInt(args[i + 1]);
-                case "--xdp-decap" -> decapInterface = args[i + 1];
-                case "--local" -> locals.add(InetAddress.getByName(args[i + 1])); // literals only
-                case "--lab" ->
-                {
-                    // Only a marker in the command line, see the class comment.
-                }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
-        if (name == null || args.length % 2 != 0)
-        {
-            System.err.println("usage: LabBackendServer [--lab PREFIX] --name NAME [--port PORT] "
-                + "[--xdp-decap INTERFACE --local ADDRESS...]");
-            System.exit(2);
-        }
-        serve(name, port, decapInterface, locals);
+        System.exit(new CommandLine(new LabBackendCommand()).execute(args));
     }
 }

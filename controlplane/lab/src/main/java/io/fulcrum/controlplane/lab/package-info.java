@@ -13,14 +13,18 @@
  *
  * <ul>
  * <li>{@link io.fulcrum.controlplane.lab.LabCommand} is the picocli {@code lab} command (subcommands up, status,
- *     traffic, kill, down, config, and the hidden backend); the {@code fulcrum} root command registers it.</li>
- * <li>{@link io.fulcrum.controlplane.lab.Lab} does the work and records what it made in
- *     {@link io.fulcrum.controlplane.lab.LabState}, so a later process can report on it and remove it.</li>
+ *     traffic, kill, revive, down, config, chaos, and the hidden backend); the {@code fulcrum} root command registers it.</li>
+ * <li>{@link io.fulcrum.controlplane.lab.Lab} is what the command, the demo, the chaos suite and the tests drive; it
+ *     records what it made in {@link io.fulcrum.controlplane.lab.LabState}, so a later process can report on it and
+ *     remove it. Its parts: {@code LabNetwork} (namespaces, links, addresses, VIPs), {@code LabBackends} (the
+ *     backends' servers and decapsulation), {@code LabBalancers} (lb1 and lb2 running {@code fulcrum run}, with
+ *     {@code LabKeepalived} in place of Fulcrum's VRRP when asked), {@code LabInspector} (status, traffic, neighbour
+ *     and bridge tables) and {@code LabProcesses} (the processes it starts, their logs and recorded pids).</li>
  * <li>{@link io.fulcrum.controlplane.lab.BackendDecap} prepares each backend for IPIP / IPv6-in-IPv6: kernel tunnel
  *     devices where the kernel has them, otherwise a {@link io.fulcrum.controlplane.lab.DecapHook} (XDP decap).</li>
- * <li>{@link io.fulcrum.controlplane.lab.Lab#balancerConfig()} is lb1's Fulcrum config;
- *     {@link io.fulcrum.controlplane.lab.Lab#startBalancer()} is where the live data plane is started.</li>
+ * <li>{@link io.fulcrum.controlplane.lab.LabBalancerConfig} renders the pair's Fulcrum configs;
+ *     {@link io.fulcrum.controlplane.lab.Lab#startBalancer(String)} is where the live data plane is started.</li>
  * </ul>
- * Every external command runs through {@link io.fulcrum.controlplane.lab.Commands} with a time limit.
+ * Every external command runs through {@link io.fulcrum.dataplane.sys.Commands} with a time limit.
  */
 package io.fulcrum.controlplane.lab;

@@ -3,6 +3,7 @@ package io.fulcrum.controlplane.lab;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import io.fulcrum.controlplane.cli.FulcrumCommand;
 import io.fulcrum.dataplane.sys.CommandFailedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +20,7 @@ import picocli.CommandLine;
         "a client behind a router, a server LAN with two balancers (lb1 owns the VIPs) and three backends.",
         "Without a subcommand: bring the lab up, check it, and take it down again. Needs root."},
     subcommands = {LabCommand.Up.class, LabCommand.Status.class, LabCommand.Traffic.class, LabCommand.Kill.class,
-        LabCommand.Revive.class, LabCommand.Down.class, LabCommand.Config.class, LabCommand.Backend.class,
+        LabCommand.Revive.class, LabCommand.Down.class, LabCommand.Config.class, LabBackendCommand.class,
         LabCommand.Chaos.class})
 public final class LabCommand implements Callable<Integer>
 {
@@ -44,10 +45,19 @@ public final class LabCommand implements Callable<Integer>
     @Option(names = "--state-dir", description = "Where the lab keeps its state and logs (default: /run/fulcrum-lab/PREFIX).")
     Path stateDirectory;
 
-    /** Runs {@code lab} on its own, until the {@code fulcrum} root command registers it as a subcommand. */
+    /**
+     * The main of {@code fulcrum-lab.jar}, which the launcher runs from the checkout: the whole {@code fulcrum}
+     * command line with this command as its {@code lab} (the appliance's jar has no lab).
+     */
     public static void main(final String[] args)
     {
-        System.exit(new CommandLine(new LabCommand()).execute(args));
+        System.exit(fulcrumWithLab().execute(args));
+    }
+
+    /** {@code fulcrum} with the lab: every command of the appliance's jar, and {@code lab}. */
+    public static CommandLine fulcrumWithLab()
+    {
+        return FulcrumCommand.commandLine(new LabCommand());
     }
 
     /** The lab these options name. */
@@ -299,31 +309,6 @@ public final class LabCommand implements Callable<Integer>
             return guarded(() -> new io.fulcrum.controlplane.lab.chaos.ChaosRun(parent.lab(), System.out,
                 parent.packetIo, !noSync, connections, newPerSecond)
                 .run(io.fulcrum.controlplane.lab.chaos.Scenario.parse(scenarios)));
-        }
-    }
-
-    @Command(name = "backend", mixinStandardHelpOptions = true, hidden = true,
-        description = "Run a lab backend's HTTP server in the foreground (the lab starts these itself).")
-    static final class Backend implements Callable<Integer>
-    {
-        @Option(names = "--name", required = true, description = "The name it answers with.")
-        String name;
-
-        @Option(names = "--port", defaultValue = "80", description = "TCP port (default: ${DEFAULT-VALUE}).")
-        int port;
-
-        @Option(names = "--xdp-decap", paramLabel = "INTERFACE",
-            description = "Also decapsulate the balancer's packets with XDP on this interface.")
-        String decapInterface;
-
-        @Option(names = "--local", paramLabel = "ADDRESS", description = "An address of this backend (repeatable).")
-        java.util.List<java.net.InetAddress> locals = new java.util.ArrayList<>();
-
-        @Override
-        public Integer call() throws Exception
-        {
-            LabBackendServer.serve(name, port, decapInterface, locals);
-            return 0;
         }
     }
 }
