@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -69,8 +68,10 @@ public final class FailoverHarness
         final String capture = System.getProperty("failover.capture");
         final Path state = Files.createTempDirectory("fulcrum-failover-");
         final Lab lab = new Lab(new LabTopology("fo"), state, System.err, DecapHook.XDP_IN_SERVER);
-        Runtime.getRuntime().addShutdownHook(new Thread(lab::down));
-        final List<String> rows = new ArrayList<>();
+        // Ctrl-C: the hook takes the lab down; a run that ends takes it down itself, and only once.
+        final Thread cleanup = new Thread(lab::down, "failover-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        final FailoverTable table = new FailoverTable();
         try
         {
             lab.up();
@@ -95,24 +96,20 @@ public final class FailoverHarness
                         outages[daemon][round] = outage[0];
                         afterAdvert[daemon][round] = outage[1];
                         System.err.printf("advert %s, %s, round %d (killed %.1f ms after an advert): outage %d ms, "
-                            + "%.1f ms from lb1's last advert%n", interval, daemon == 1 ? "keepalived" : "fulcrum",
-                            round + 1, phaseNanos / 1e6, outages[daemon][round], afterAdvert[daemon][round] / 1e6);
+                            + "%.1f ms from lb1's last advert%n", FailoverTable.text(interval),
+                            daemon == 1 ? "keepalived" : "fulcrum", round + 1, phaseNanos / 1e6,
+                            outages[daemon][round], afterAdvert[daemon][round] / 1e6);
                     }
                 }
-                rows.add(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %s | %s | %.1f | %.1f |", text(interval),
-                    median(outages[0]), median(outages[1]), median(outages[0]) / (double)Math.max(1, median(outages[1])),
-                    Arrays.toString(outages[0]), Arrays.toString(outages[1]), median(afterAdvert[0]) / 1e6,
-                    median(afterAdvert[1]) / 1e6));
+                table.add(interval, outages, afterAdvert);
             }
         }
         finally
         {
             lab.down();
+            Runtime.getRuntime().removeShutdownHook(cleanup);
         }
-        System.out.println("| advert interval | Fulcrum outage, median ms | keepalived outage, median ms | ratio | "
-            + "Fulcrum rounds | keepalived rounds | Fulcrum, from last advert, median ms | keepalived, same |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
-        rows.forEach(System.out::println);
+        System.out.print(table.render());
     }
 
     /**
@@ -164,7 +161,7 @@ public final class FailoverHarness
             if (!owner.equals("lb1"))
             {
                 System.err.printf("advert %s, %s: round not counted, the router sends the VIP's traffic to %s, not "
-                    + "lb1; measuring again%n", interval, keepalived ? "keepalived" : "fulcrum", owner);
+                    + "lb1; measuring again%n", FailoverTable.text(interval), keepalived ? "keepalived" : "fulcrum", owner);
                 probe.get();
                 return new long[] {-1, -1};
             }
@@ -179,7 +176,8 @@ public final class FailoverHarness
                     3 * interval.toNanos() + 100_000_000L);
                 if (advert == 0)
                 {
-                    System.err.printf("advert %s: no advert of lb1 heard; measuring again%n", interval);
+                    System.err.printf("advert %s: no advert of lb1 heard; measuring again%n",
+                        FailoverTable.text(interval));
                     probe.get();
                     return new long[] {-1, -1};
                 }
@@ -337,17 +335,5 @@ public final class FailoverHarness
             thread.join(1_000);
             socket.close();
         }
-    }
-
-    private static long median(final long[] values)
-    {
-        final long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
-    private static String text(final Duration interval)
-    {
-        return interval.toMillis() >= 1000 ? interval.toSeconds() + " s" : interval.toMillis() + " ms";
     }
 }

@@ -17,7 +17,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -124,6 +126,46 @@ class FulcrumCommandTest
     }
 
     @Test
+    void upgradeHelpShowsTheFileTheStatusOptionAndTheOptionsItPassesOn()
+    {
+        final Run run = fulcrum("upgrade", "--help");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("(FILE | --status)"), run.out());
+        for (final String option : List.of("--sha256=HEX", "--tries=N", "--no-reboot", "--force"))
+        {
+            assertTrue(run.out().lines().anyMatch(line -> line.strip().startsWith(option)), option + "\n" + run.out());
+        }
+    }
+
+    @Test
+    void upgradeWithoutAFileOrStatusIsAUsageError()
+    {
+        final Run run = fulcrum("upgrade");
+
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("(FILE | --status)"), run.err());
+    }
+
+    @Test
+    void upgradePassesItsOptionsAndTheFileOnToTheAppliancesProgram()
+    {
+        final UpgradeCommand upgrade = new UpgradeCommand();
+        new CommandLine(upgrade).parseArgs("--tries", "1", "--force", "--sha256", "ab12", "/mnt/f.rootfs.zst");
+
+        assertEquals(List.of("--sha256", "ab12", "--tries", "1", "--force", "/mnt/f.rootfs.zst"), upgrade.arguments());
+    }
+
+    @Test
+    void upgradeStatusAsksTheAppliancesProgramForTheSlots()
+    {
+        final UpgradeCommand upgrade = new UpgradeCommand();
+        new CommandLine(upgrade).parseArgs("--status");
+
+        assertEquals(List.of("--status"), upgrade.arguments());
+    }
+
+    @Test
     void imageWithAnUnknownActionIsAUsageError()
     {
         final Run run = fulcrum("image", "flash");
@@ -188,6 +230,47 @@ class FulcrumCommandTest
               2   usage error (unknown command or option, missing argument)
               3   not available here (upgrade off an appliance)
             """), run.out());
+    }
+
+    @Test
+    void helpListsEachCommandWithItsWholeFirstSentence()
+    {
+        final Run run = fulcrum("--help");
+
+        final Map<String, String> commands = commandList(run.out());
+        assertEquals("A virtual network of namespaces on this machine that shows Fulcrum as it is deployed.",
+            commands.get("lab"), run.out());
+        commands.forEach((name, summary) -> assertTrue(summary.endsWith("."), name + ": " + summary));
+    }
+
+    /** The "Commands:" section of a help text: each command's name and its summary, wrapped lines joined. */
+    private static Map<String, String> commandList(final String help)
+    {
+        final Map<String, String> commands = new LinkedHashMap<>();
+        String name = null;
+        boolean inList = false;
+        for (final String line : help.lines().toList())
+        {
+            if (line.equals("Commands:"))
+            {
+                inList = true;
+            }
+            else if (inList && line.isBlank())
+            {
+                break;
+            }
+            else if (inList && line.startsWith("  ") && !line.startsWith("   "))
+            {
+                final String[] parts = line.strip().split(" +", 2);
+                name = parts[0];
+                commands.put(name, parts[1]);
+            }
+            else if (inList && name != null)
+            {
+                commands.merge(name, line.strip(), (summary, more) -> summary + " " + more);
+            }
+        }
+        return commands;
     }
 
     @Test
