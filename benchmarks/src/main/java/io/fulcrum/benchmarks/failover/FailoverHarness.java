@@ -37,7 +37,7 @@ import io.fulcrum.vrrp.VrrpSocket;
  * after an advert of the master heard on the LAN, the same phases for both daemons, so that they compare round by
  * round and their medians compare like with like.
  *
- * <pre>sudo java -cp benchmarks/target/benchmarks.jar io.fulcrum.benchmarks.failover.FailoverHarness [ROUNDS [INTERVAL...]]</pre>
+ * <pre>./fulcrum bench failover [-Dfailover.capture=DIR] [ROUNDS [INTERVAL...]]</pre>
  *
  * <p>Intervals default to 1s 100ms 10ms. With {@code -Dfailover.capture=DIR} each round is also captured on the
  * router's LAN port with dumpcap ({@code DIR/ROUND-DAEMON-INTERVAL.pcapng}): the last advert of the old master, the
@@ -47,6 +47,10 @@ public final class FailoverHarness
 {
     private static final List<Duration> INTERVALS =
         List.of(Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMillis(10));
+    private static final String USAGE = """
+        Usage: ./fulcrum bench failover [-Dfailover.capture=DIR] [ROUNDS [INTERVAL...]]
+        ROUNDS per daemon and interval (default 3); INTERVAL: advert intervals as 10ms or 1s (default 1s 100ms 10ms).
+        -Dfailover.capture=DIR also writes a pcapng of the router's LAN port per round. Needs root.""";
 
     private FailoverHarness()
     {
@@ -54,6 +58,11 @@ public final class FailoverHarness
 
     public static void main(final String[] args) throws Exception
     {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h")))
+        {
+            System.out.println(USAGE);
+            return;
+        }
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         final List<Duration> intervals = new ArrayList<>();
         for (int i = 1; i < args.length; i++)
