@@ -26,8 +26,7 @@ import picocli.CommandLine.Spec;
  * plans (generator and balancer apart, and everything on one core). See {@link BenchTopology} for the network.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
- *     io.fulcrum.benchmarks.e2e.PacketRateHarness [--rounds 3] [--window 5] [--warmup 3] [--modes spread,one-core]
+ * ./fulcrum bench e2e [--rounds 3] [--window 5] [--warmup 3] [--modes spread,one-core]
  *     [--scenarios fulcrum-af_xdp,fulcrum-af_packet,nftables,xdp-redirect] [--generator-cpu 0] [--balancer-cpu 1]
  *     [--idle auto] [--spread-receive inline] [--nice -10] [--fulcrum ./fulcrum] [--work-dir DIR]
  * </pre>

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -38,7 +37,7 @@ import io.fulcrum.vrrp.VrrpSocket;
  * after an advert of the master heard on the LAN, the same phases for both daemons, so that they compare round by
  * round and their medians compare like with like.
  *
- * <pre>sudo java -cp benchmarks/target/benchmarks.jar io.fulcrum.benchmarks.failover.FailoverHarness [ROUNDS [INTERVAL...]]</pre>
+ * <pre>./fulcrum bench failover [-Dfailover.capture=DIR] [ROUNDS [INTERVAL...]]</pre>
  *
  * <p>Intervals default to 1s 100ms 10ms. With {@code -Dfailover.capture=DIR} each round is also captured on the
  * router's LAN port with dumpcap ({@code DIR/ROUND-DAEMON-INTERVAL.pcapng}): the last advert of the old master, the
@@ -48,6 +47,10 @@ public final class FailoverHarness
 {
     private static final List<Duration> INTERVALS =
         List.of(Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMillis(10));
+    private static final String USAGE = """
+        Usage: ./fulcrum bench failover [-Dfailover.capture=DIR] [ROUNDS [INTERVAL...]]
+        ROUNDS per daemon and interval (default 3); INTERVAL: advert intervals as 10ms or 1s (default 1s 100ms 10ms).
+        -Dfailover.capture=DIR also writes a pcapng of the router's LAN port per round. Needs root.""";
 
     private FailoverHarness()
     {
@@ -55,6 +58,11 @@ public final class FailoverHarness
 
     public static void main(final String[] args) throws Exception
     {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h")))
+        {
+            System.out.println(USAGE);
+            return;
+        }
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         final List<Duration> intervals = new ArrayList<>();
         for (int i = 1; i < args.length; i++)
@@ -69,8 +77,10 @@ public final class FailoverHarness
         final String capture = System.getProperty("failover.capture");
         final Path state = Files.createTempDirectory("fulcrum-failover-");
         final Lab lab = new Lab(new LabTopology("fo"), state, System.err, DecapHook.XDP_IN_SERVER);
-        Runtime.getRuntime().addShutdownHook(new Thread(lab::down));
-        final List<String> rows = new ArrayList<>();
+        // Ctrl-C: the hook takes the lab down; a run that ends takes it down itself, and only once.
+        final Thread cleanup = new Thread(lab::down, "failover-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        final FailoverTable table = new FailoverTable();
         try
         {
             lab.up();
@@ -95,24 +105,20 @@ public final class FailoverHarness
                         outages[daemon][round] = outage[0];
                         afterAdvert[daemon][round] = outage[1];
                         System.err.printf("advert %s, %s, round %d (killed %.1f ms after an advert): outage %d ms, "
-                            + "%.1f ms from lb1's last advert%n", interval, daemon == 1 ? "keepalived" : "fulcrum",
-                            round + 1, phaseNanos / 1e6, outages[daemon][round], afterAdvert[daemon][round] / 1e6);
+                            + "%.1f ms from lb1's last advert%n", FailoverTable.text(interval),
+                            daemon == 1 ? "keepalived" : "fulcrum", round + 1, phaseNanos / 1e6,
+                            outages[daemon][round], afterAdvert[daemon][round] / 1e6);
                     }
                 }
-                rows.add(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %s | %s | %.1f | %.1f |", text(interval),
-                    median(outages[0]), median(outages[1]), median(outages[0]) / (double)Math.max(1, median(outages[1])),
-                    Arrays.toString(outages[0]), Arrays.toString(outages[1]), median(afterAdvert[0]) / 1e6,
-                    median(afterAdvert[1]) / 1e6));
+                table.add(interval, outages, afterAdvert);
             }
         }
         finally
         {
             lab.down();
+            Runtime.getRuntime().removeShutdownHook(cleanup);
         }
-        System.out.println("| advert interval | Fulcrum outage, median ms | keepalived outage, median ms | ratio | "
-            + "Fulcrum rounds | keepalived rounds | Fulcrum, from last advert, median ms | keepalived, same |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
-        rows.forEach(System.out::println);
+        System.out.print(table.render());
     }
 
     /**
@@ -164,7 +170,7 @@ public final class FailoverHarness
             if (!owner.equals("lb1"))
             {
                 System.err.printf("advert %s, %s: round not counted, the router sends the VIP's traffic to %s, not "
-                    + "lb1; measuring again%n", interval, keepalived ? "keepalived" : "fulcrum", owner);
+                    + "lb1; measuring again%n", FailoverTable.text(interval), keepalived ? "keepalived" : "fulcrum", owner);
                 probe.get();
                 return new long[] {-1, -1};
             }
@@ -179,7 +185,8 @@ public final class FailoverHarness
                     3 * interval.toNanos() + 100_000_000L);
                 if (advert == 0)
                 {
-                    System.err.printf("advert %s: no advert of lb1 heard; measuring again%n", interval);
+                    System.err.printf("advert %s: no advert of lb1 heard; measuring again%n",
+                        FailoverTable.text(interval));
                     probe.get();
                     return new long[] {-1, -1};
                 }
@@ -337,17 +344,5 @@ public final class FailoverHarness
             thread.join(1_000);
             socket.close();
         }
-    }
-
-    private static long median(final long[] values)
-    {
-        final long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
-    private static String text(final Duration interval)
-    {
-        return interval.toMillis() >= 1000 ? interval.toSeconds() + " s" : interval.toMillis() + " ms";
     }
 }

@@ -1,29 +1,31 @@
 package io.fulcrum.controlplane.cli;
 
-import io.fulcrum.controlplane.config.ConfigException;
-import io.fulcrum.controlplane.config.ConfigLoader;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.agrona.concurrent.errors.DistinctErrorLog;
-import io.fulcrum.dataplane.stats.CountersFile;
-import io.fulcrum.dataplane.stats.CountersRegistry;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.fulcrum.controlplane.config.ConfigException;
+import io.fulcrum.controlplane.config.ConfigLoader;
+import io.fulcrum.dataplane.stats.CountersFile;
+import io.fulcrum.dataplane.stats.CountersRegistry;
+import org.agrona.concurrent.errors.DistinctErrorLog;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 class FulcrumCommandTest
 {
@@ -147,6 +149,46 @@ class FulcrumCommandTest
     }
 
     @Test
+    void upgradeHelpShowsTheFileTheStatusOptionAndTheOptionsItPassesOn()
+    {
+        final Run run = fulcrum("upgrade", "--help");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("(FILE | --status)"), run.out());
+        for (final String option : List.of("--sha256=HEX", "--tries=N", "--no-reboot", "--force"))
+        {
+            assertTrue(run.out().lines().anyMatch(line -> line.strip().startsWith(option)), option + "\n" + run.out());
+        }
+    }
+
+    @Test
+    void upgradeWithoutAFileOrStatusIsAUsageError()
+    {
+        final Run run = fulcrum("upgrade");
+
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("(FILE | --status)"), run.err());
+    }
+
+    @Test
+    void upgradePassesItsOptionsAndTheFileOnToTheAppliancesProgram()
+    {
+        final UpgradeCommand upgrade = new UpgradeCommand();
+        new CommandLine(upgrade).parseArgs("--tries", "1", "--force", "--sha256", "ab12", "/mnt/f.rootfs.zst");
+
+        assertEquals(List.of("--sha256", "ab12", "--tries", "1", "--force", "/mnt/f.rootfs.zst"), upgrade.arguments());
+    }
+
+    @Test
+    void upgradeStatusAsksTheAppliancesProgramForTheSlots()
+    {
+        final UpgradeCommand upgrade = new UpgradeCommand();
+        new CommandLine(upgrade).parseArgs("--status");
+
+        assertEquals(List.of("--status"), upgrade.arguments());
+    }
+
+    @Test
     void imageWithAnUnknownActionIsAUsageError()
     {
         final Run run = fulcrum("image", "flash");
@@ -211,6 +253,46 @@ class FulcrumCommandTest
               2   usage error (unknown command or option, missing argument)
               3   not available here (upgrade off an appliance, lab on one)
             """), run.out());
+    }
+
+    @Test
+    void helpListsEachCommandWithItsWholeFirstSentence()
+    {
+        final Run run = fulcrum("--help");
+
+        final Map<String, String> commands = commandList(run.out());
+        assertTrue(commands.containsKey("config") && commands.containsKey("upgrade"), run.out());
+        commands.forEach((name, summary) -> assertTrue(summary.endsWith("."), name + ": " + summary));
+    }
+
+    /** The "Commands:" section of a help text: each command's name and its summary, wrapped lines joined. */
+    private static Map<String, String> commandList(final String help)
+    {
+        final Map<String, String> commands = new LinkedHashMap<>();
+        String name = null;
+        boolean inList = false;
+        for (final String line : help.lines().toList())
+        {
+            if (line.equals("Commands:"))
+            {
+                inList = true;
+            }
+            else if (inList && line.isBlank())
+            {
+                break;
+            }
+            else if (inList && line.startsWith("  ") && !line.startsWith("   "))
+            {
+                final String[] parts = line.strip().split(" +", 2);
+                name = parts[0];
+                commands.put(name, parts[1]);
+            }
+            else if (inList && name != null)
+            {
+                commands.merge(name, line.strip(), (summary, more) -> summary + " " + more);
+            }
+        }
+        return commands;
     }
 
     @Test

@@ -16,8 +16,8 @@ import picocli.CommandLine;
  * drive a lab that stays up between commands. Errors are printed as one line and give exit code 1.
  */
 @Command(name = "lab", mixinStandardHelpOptions = true,
-    description = {"A virtual network of namespaces on this machine that shows Fulcrum as it is deployed:",
-        "a client behind a router, a server LAN with two balancers (lb1 owns the VIPs) and three backends.",
+    description = {"A virtual network of namespaces on this machine that shows Fulcrum as it is deployed.",
+        "A client behind a router, a server LAN with two balancers (lb1 owns the VIPs) and three backends.",
         "Without a subcommand: bring the lab up, check it, and take it down again. Needs root."},
     subcommands = {LabCommand.Up.class, LabCommand.Status.class, LabCommand.Traffic.class, LabCommand.Kill.class,
         LabCommand.Revive.class, LabCommand.Down.class, LabCommand.Config.class, LabBackendCommand.class,

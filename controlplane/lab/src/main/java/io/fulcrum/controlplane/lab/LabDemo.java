@@ -193,8 +193,8 @@ public final class LabDemo
                 }
             }
             out.printf("  connections on be1/be2 still on their backend: %d of %d%n", kept, others);
-            out.printf("  connections that were on be3 and lost it: %d (its flows have to go: the backend left the "
-                + "pool; draining arrives with the control plane)%n", lostOnBe3);
+            out.printf("  connections that were on be3 and lost it: %d (the demo removed be3 from the pool, so its "
+                + "flows go with it; fulcrum ctl drain would keep them until they end)%n", lostOnBe3);
             ok &= kept == others;
             ok &= spread(lab.traffic(NEW_CONNECTIONS / 2, List.of(LabTopology.VIP4)), List.of("be1", "be2"));
 

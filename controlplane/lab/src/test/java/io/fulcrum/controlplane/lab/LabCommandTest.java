@@ -36,6 +36,17 @@ final class LabCommandTest
     }
 
     @Test
+    void theLabJarsHelpSummarisesTheLabInAWholeSentence()
+    {
+        final Run run = fulcrumWithLab("--help");
+
+        assertEquals(0, run.exitCode(), run.err());
+        // picocli wraps the summary: compared with the wrapping's spaces collapsed
+        assertTrue(run.out().replaceAll("\\s+", " ").contains(
+            " lab A virtual network of namespaces on this machine that shows Fulcrum as it is deployed. "), run.out());
+    }
+
+    @Test
     void labHelpListsTheLabsSubcommands()
     {
         final Run run = fulcrumWithLab("lab", "--help");

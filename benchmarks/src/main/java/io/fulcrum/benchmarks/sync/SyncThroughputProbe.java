@@ -1,4 +1,4 @@
-package io.fulcrum.dataplane.sync;
+package io.fulcrum.benchmarks.sync;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,14 +19,17 @@ import io.fulcrum.dataplane.packet.Tcp;
 import io.fulcrum.dataplane.port.FrameSink;
 import io.fulcrum.dataplane.port.InMemoryPort;
 import io.fulcrum.dataplane.stats.CountersFile;
+import io.fulcrum.dataplane.sync.SyncCounters;
+import io.fulcrum.dataplane.sync.SyncRole;
+import io.fulcrum.dataplane.sync.SyncSettings;
 
 /**
  * A manual measurement, not a test (no timing belongs in unit tests): a master data plane forwards the first packet
  * of N new flows while its sync agent streams them over loopback UDP to a standby, which installs them; all four
  * agents (two workers, two sync agents) share this thread, so the figure is the whole pipeline's cost on one core.
  * Prints flow changes per second, bytes on the wire per flow change, and the time a bulk resync of N flows takes.
- * Run: java --enable-native-access=ALL-UNNAMED --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -cp ...
- * io.fulcrum.dataplane.sync.SyncThroughputProbe [flows] [mbit]
+ * Run: {@code ./fulcrum bench sync [FLOWS [MBIT]]}, or {@code ./fulcrum bench sync hot-path [FLOWS]} for the worker's
+ * cost per packet with sync off beside sync on.
  */
 public final class SyncThroughputProbe
 {
@@ -36,6 +39,14 @@ public final class SyncThroughputProbe
 
     public static void main(final String[] args) throws Exception
     {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h")))
+        {
+            System.out.println("""
+                Usage: ./fulcrum bench sync [FLOWS [MBIT]]     FLOWS new flows synced at MBIT Mbit/s, then a resync
+                       ./fulcrum bench sync hot-path [FLOWS]  the worker's ns per new-flow packet, sync off and on
+                FLOWS: 200000, MBIT: 1000 by default.""");
+            return;
+        }
         if (args.length > 0 && args[0].equals("hot-path"))
         {
             hotPath(args.length > 1 ? Integer.parseInt(args[1]) : 200_000);
