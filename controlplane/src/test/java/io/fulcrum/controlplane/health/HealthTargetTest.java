@@ -4,6 +4,7 @@ import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.HealthCheckConfig;
 import io.fulcrum.controlplane.config.HealthCheckType;
+import io.fulcrum.controlplane.config.HealthCheckVia;
 import io.fulcrum.controlplane.config.StatusRange;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +58,6 @@ class HealthTargetTest
     private static HealthCheckConfig http(final HealthCheckType type, final Optional<String> host)
     {
         return new HealthCheckConfig(type, 80, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3, "/",
-            List.of(StatusRange.of(200)), Optional.empty(), host, false, "", Optional.empty());
+            List.of(StatusRange.of(200)), Optional.empty(), host, false, "", Optional.empty(), HealthCheckVia.DIRECT);
     }
 }
