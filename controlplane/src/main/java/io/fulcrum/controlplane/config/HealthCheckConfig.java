@@ -10,7 +10,7 @@ import java.util.Optional;
  * How one backend's health is checked: the pool's {@code health-check} with the backend's own
  * {@code backends[].health-check} fields laid over it, already resolved by the loader.
  *
- * @param port         the port checked on the backend's own address
+ * @param port         the port checked: on the backend's own address, or on the VIP for an encapsulated check
  * @param timeout      a check not finished by then failed; shorter than {@code interval}
  * @param rise         consecutive successes that bring a DOWN backend back UP
  * @param fall         consecutive failures that take an UP (or not yet known) backend DOWN
@@ -21,10 +21,12 @@ import java.util.Optional;
  * @param verify       https: whether the certificate chain and name are verified
  * @param send         udp: the request payload, one char per byte (ISO 8859-1); see {@link #sendBytes()}
  * @param expect       udp: a substring the reply must contain, one char per byte; any reply counts when empty
+ * @param via          whether the check goes through the service's encapsulation to its VIP or straight to the
+ *                     backend; see {@code health.HealthTarget} for what an encapsulated http check does
  */
 public record HealthCheckConfig(HealthCheckType type, int port, Duration interval, Duration timeout, int rise, int fall,
     String path, List<StatusRange> expectStatus, Optional<String> expectBody, Optional<String> host, boolean verify,
-    String send, Optional<String> expect)
+    String send, Optional<String> expect, HealthCheckVia via)
 {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
@@ -35,6 +37,8 @@ public record HealthCheckConfig(HealthCheckType type, int port, Duration interva
     public static final List<StatusRange> DEFAULT_EXPECT_STATUS = List.of(StatusRange.of(200));
     public static final int DEFAULT_HTTP_PORT = 80;
     public static final int DEFAULT_HTTPS_PORT = 443;
+    /** Every service forwards by direct server return, so a check goes the clients' way unless told otherwise. */
+    public static final HealthCheckVia DEFAULT_VIA = HealthCheckVia.ENCAPSULATED;
 
     public HealthCheckConfig
     {
@@ -46,6 +50,7 @@ public record HealthCheckConfig(HealthCheckType type, int port, Duration interva
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(send, "send");
         Objects.requireNonNull(expect, "expect");
+        Objects.requireNonNull(via, "via");
         expectStatus = List.copyOf(expectStatus);
         if (port < 1 || port > 65535)
         {
@@ -78,7 +83,14 @@ public record HealthCheckConfig(HealthCheckType type, int port, Duration interva
     {
         return new HealthCheckConfig(HealthCheckType.TCP, port, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_RISE,
             DEFAULT_FALL, DEFAULT_PATH, DEFAULT_EXPECT_STATUS, Optional.empty(), Optional.empty(), false, "",
-            Optional.empty());
+            Optional.empty(), DEFAULT_VIA);
+    }
+
+    /** The same check sent the other way. */
+    public HealthCheckConfig via(final HealthCheckVia way)
+    {
+        return new HealthCheckConfig(type, port, interval, timeout, rise, fall, path, expectStatus, expectBody, host,
+            verify, send, expect, way);
     }
 
     public boolean expectsStatus(final int status)

@@ -18,13 +18,13 @@ import java.util.regex.Pattern;
  * <p>Reading happens in two steps: {@link #read} checks each field on its own and keeps what was given (a
  * {@link Fields}); {@link #resolve} merges a backend's fields over its pool's and checks what needs the whole check
  * (the type's required fields, fields that do not apply to the type, timeout shorter than interval). A backend that
- * changes the type keeps only the pool's timing (interval, timeout, rise, fall): a pool's http path or port means
- * nothing to the backend's udp check.
+ * changes the type keeps only the pool's timing (interval, timeout, rise, fall) and {@code via}: a pool's http path
+ * or port means nothing to the backend's udp check.
  */
 final class HealthCheckReader
 {
     static final List<String> FIELDS = List.of("type", "port", "interval", "timeout", "rise", "fall", "path",
-        "expect-status", "expect-body", "host", "verify", "send", "expect");
+        "expect-status", "expect-body", "host", "verify", "send", "expect", "via");
     private static final List<String> HTTP_ONLY = List.of("path", "expect-status", "expect-body", "host");
     private static final List<String> UDP_ONLY = List.of("send", "expect");
     private static final Pattern STATUS_RANGE = Pattern.compile("([0-9]{3})\\s*-\\s*([0-9]{3})");
@@ -71,6 +71,12 @@ final class HealthCheckReader
         fields.verify = bool(map, "verify");
         fields.send = bytes(map, "send", "the request to send, like 'ping\\n' or '\\x00\\x01'");
         fields.expect = bytes(map, "expect", "text the reply must contain");
+        final Node viaNode = map.optional("via");
+        if (viaNode != null)
+        {
+            fields.via = values.choice(viaNode, map.field("via"), HealthCheckVia.values(), HealthCheckVia::yamlName,
+                null);
+        }
         fields.wellFormed = problems.count() == problemsBefore;
         return fields;
     }
@@ -97,7 +103,7 @@ final class HealthCheckReader
             }
             return null;
         }
-        // Changing the type keeps only the pool's timing; otherwise every field not given here is the pool's.
+        // Changing the type keeps only the pool's timing and via; otherwise every field not given here is the pool's.
         final Fields base = pool == null ? null : own.type != null && own.type != pool.type ? pool.timingOnly() : pool;
         for (final String key : FIELDS)
         {
@@ -147,7 +153,8 @@ final class HealthCheckReader
             Optional.ofNullable(or(own.host, base == null ? null : base.host)),
             or(or(own.verify, base == null ? null : base.verify), false),
             or(send, ""),
-            Optional.ofNullable(or(own.expect, base == null ? null : base.expect)));
+            Optional.ofNullable(or(own.expect, base == null ? null : base.expect)),
+            or(or(own.via, base == null ? null : base.via), HealthCheckConfig.DEFAULT_VIA));
     }
 
     private static boolean appliesTo(final String key, final HealthCheckType type)
@@ -370,18 +377,20 @@ final class HealthCheckReader
         private Boolean verify;
         private String send;
         private String expect;
+        private HealthCheckVia via;
 
         private Fields(final YamlMap map)
         {
             this.map = map;
         }
 
-        /** Only interval, timeout, rise and fall: what a backend that changes the type inherits. */
+        /** Only interval, timeout, rise, fall and via: what a backend that changes the type inherits. */
         private Fields timingOnly()
         {
             final Fields timing = new Fields(map);
             timing.wellFormed = wellFormed;
             timing.type = type;
+            timing.via = via;
             timing.interval = interval;
             timing.timeout = timeout;
             timing.rise = rise;

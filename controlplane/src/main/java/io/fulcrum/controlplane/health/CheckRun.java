@@ -4,11 +4,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One run of one check, on the event loop: it owns the channel and the timeout, decides exactly once, then closes the
- * channel. Whatever comes later (a late reply, the close itself) finds it done and is ignored.
+ * channel and runs what else it was given to release. Whatever comes later (a late reply, the close itself) finds it
+ * done and is ignored.
  */
 final class CheckRun
 {
@@ -21,10 +24,12 @@ final class CheckRun
 
     private final Completion completion;
     private final long timeoutMillis;
+    private final List<Runnable> releases = new ArrayList<>(1);
     private ScheduledFuture<?> timer;
     private Channel channel;
     private boolean done;
     private String stage = "connecting";
+    private String passed = "";
 
     CheckRun(final long timeoutMillis, final Completion completion)
     {
@@ -45,6 +50,26 @@ final class CheckRun
         {
             channel.close();
         }
+    }
+
+    /** Runs {@code release} when the run ends (at once if it has ended). */
+    void whenDone(final Runnable release)
+    {
+        if (done)
+        {
+            release.run();
+            return;
+        }
+        releases.add(release);
+    }
+
+    /**
+     * A first step that passed, told with the outcome of the rest ("HTTP 200; SYN-ACK from 10.0.0.100:80 through
+     * ipip"): an http check through a tunnel is a handshake there, then the request.
+     */
+    void passed(final String step)
+    {
+        this.passed = "; " + step;
     }
 
     /** What the run is waiting for, said in the timeout's detail ("timeout after 1000 ms waiting for the response"). */
@@ -93,6 +118,7 @@ final class CheckRun
         {
             channel.close();
         }
-        completion.completed(ok, detail);
+        releases.forEach(Runnable::run);
+        completion.completed(ok, detail + passed);
     }
 }

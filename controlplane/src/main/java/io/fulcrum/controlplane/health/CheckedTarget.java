@@ -6,6 +6,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One target's schedule, counters and state. Everything but {@link #status} is touched on the event loop only;
@@ -16,6 +17,7 @@ final class CheckedTarget
     final String pool;
     final InetAddress address;
     HealthCheckConfig check;
+    Optional<Tunnel> tunnel;
     /** The next run, while none is in flight. */
     ScheduledFuture<?> next;
     /** The run in flight, or null. */
@@ -32,6 +34,7 @@ final class CheckedTarget
         this.pool = target.pool();
         this.address = target.address();
         this.check = target.check();
+        this.tunnel = target.tunnel();
     }
 
     HealthStatus status()

@@ -2,6 +2,7 @@ package io.fulcrum.controlplane.health;
 
 import io.fulcrum.controlplane.config.HealthCheckType;
 import io.fulcrum.controlplane.config.IpLiterals;
+import io.fulcrum.dataplane.sys.Namespaces;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -9,9 +10,11 @@ import javax.net.ssl.SSLException;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
@@ -46,6 +49,7 @@ public final class HealthChecker implements AutoCloseable
     private final AtomicInteger threadsStarted = new AtomicInteger();
     private final Transport transport;
     private final EventLoop loop;
+    private final TunnelProbes tunnels;
     private final Probes probes;
     private final Map<Key, CheckedTarget> targets = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -64,17 +68,31 @@ public final class HealthChecker implements AutoCloseable
     /** @param epollWanted false to run on Java NIO even where epoll is available (to test the fallback) */
     HealthChecker(final HealthListener listener, final Clock clock, final boolean epollWanted)
     {
+        this(listener, clock, epollWanted, null);
+    }
+
+    /**
+     * @param netns for tests: the network namespace (a name under /run/netns) every check runs in, its sockets made
+     *              by threads that enter it first; null for this process's own
+     */
+    HealthChecker(final HealthListener listener, final Clock clock, final boolean epollWanted, final String netns)
+    {
         this.listener = listener;
         this.clock = clock;
         final ThreadFactory netty = new DefaultThreadFactory("fulcrum-health", true);
         final ThreadFactory counted = task ->
         {
             threadsStarted.incrementAndGet();
-            return netty.newThread(task);
+            return netty.newThread(netns == null ? task : () ->
+            {
+                Namespaces.enter(Namespaces.NETNS_RUN_DIR + netns);
+                task.run();
+            });
         };
         this.transport = Transport.oneThread(counted, epollWanted);
         this.loop = (EventLoop)transport.group().next();
-        this.probes = new Probes(transport);
+        this.tunnels = new TunnelProbes(loop, counted);
+        this.probes = new Probes(transport, tunnels);
     }
 
     /**
@@ -138,10 +156,15 @@ public final class HealthChecker implements AutoCloseable
         closed = true;
         if (loop.inEventLoop())
         {
+            tunnels.close();
             transport.group().shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         else
         {
+            if (!loop.isShuttingDown())
+            {
+                loop.submit(tunnels::close).syncUninterruptibly();
+            }
             transport.group().shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
@@ -178,9 +201,11 @@ public final class HealthChecker implements AutoCloseable
                 targets.put(entry.getKey(), target);
                 schedule(target, jitter(target));
             }
-            else if (!existing.check.equals(entry.getValue().check()))
+            else if (!existing.check.equals(entry.getValue().check()) ||
+                !existing.tunnel.equals(entry.getValue().tunnel()))
             {
                 existing.check = entry.getValue().check();
+                existing.tunnel = entry.getValue().tunnel();
                 if (existing.inFlight == null)
                 {
                     existing.next.cancel(false);
@@ -188,6 +213,12 @@ public final class HealthChecker implements AutoCloseable
                 }
             }
         }
+        final Set<InetAddress> vips = new HashSet<>();
+        for (final CheckedTarget target : targets.values())
+        {
+            target.tunnel.ifPresent(tunnel -> vips.add(tunnel.vip()));
+        }
+        tunnels.follow(vips);
     }
 
     private static long jitter(final CheckedTarget target)
@@ -227,7 +258,7 @@ public final class HealthChecker implements AutoCloseable
         target.inFlight = check;
         try
         {
-            probes.start(loop, target.address, target.check, check);
+            probes.start(loop, target.address, target.check, target.tunnel.orElse(null), check);
         }
         catch (final RuntimeException e)
         {

@@ -5,6 +5,7 @@ import io.fulcrum.controlplane.config.HealthCheckType;
 import io.fulcrum.controlplane.config.IpLiterals;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -49,18 +50,36 @@ final class Probes
     static final int MAX_BODY = 64 * 1024;
 
     private final Transport transport;
+    private final TunnelProbes tunnels;
     private volatile SslContext insecure;
     private volatile SslContext verifying;
 
-    Probes(final Transport transport)
+    Probes(final Transport transport, final TunnelProbes tunnels)
     {
         this.transport = transport;
+        this.tunnels = tunnels;
     }
 
-    void start(final EventLoop loop, final InetAddress address, final HealthCheckConfig check, final CheckRun run)
+    /** @param tunnel the way to the VIP for an encapsulated check; null for a direct one */
+    void start(final EventLoop loop, final InetAddress address, final HealthCheckConfig check, final Tunnel tunnel,
+        final CheckRun run)
     {
         run.startTimer(loop);
         final InetSocketAddress remote = new InetSocketAddress(address, check.port());
+        if (tunnel != null)
+        {
+            switch (check.type())
+            {
+                case TCP -> tunnels.handshake(address, tunnel, check.port(), run, run::succeed);
+                case HTTP, HTTPS -> tunnels.handshake(address, tunnel, check.port(), run, answered ->
+                {
+                    run.passed(answered);
+                    http(loop, remote, check, run);
+                });
+                case UDP -> tunnels.exchange(address, tunnel, check, run);
+            }
+            return;
+        }
         switch (check.type())
         {
             case TCP -> tcp(loop, remote, run);
@@ -328,28 +347,33 @@ final class Probes
         @Override
         protected void channelRead0(final ChannelHandlerContext ctx, final DatagramPacket packet)
         {
-            final ByteBuf content = packet.content();
-            final int length = content.readableBytes();
-            if (check.expect().isEmpty())
-            {
-                run.succeed("reply of " + length + " bytes");
-                return;
-            }
-            final String reply = content.toString(StandardCharsets.ISO_8859_1);
-            if (reply.contains(check.expect().get()))
-            {
-                run.succeed("reply of " + length + " bytes matches");
-            }
-            else
-            {
-                run.fail("reply of " + length + " bytes lacks '" + printable(check.expect().get()) + "'");
-            }
+            judgeReply(check, ByteBufUtil.getBytes(packet.content()), run, "");
         }
 
         @Override
         public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
         {
             run.fail(cause);
+        }
+    }
+
+    /** Decides a udp check on the first reply; {@code from} is added to the detail (" from 10.0.0.100:53 ..."). */
+    static void judgeReply(final HealthCheckConfig check, final byte[] reply, final CheckRun run, final String from)
+    {
+        final int length = reply.length;
+        if (check.expect().isEmpty())
+        {
+            run.succeed("reply of " + length + " bytes" + from);
+            return;
+        }
+        final String text = new String(reply, StandardCharsets.ISO_8859_1);
+        if (text.contains(check.expect().get()))
+        {
+            run.succeed("reply of " + length + " bytes" + from + " matches");
+        }
+        else
+        {
+            run.fail("reply of " + length + " bytes" + from + " lacks '" + printable(check.expect().get()) + "'");
         }
     }
 

@@ -266,6 +266,8 @@ class BrokenConfigTest
                 "pools[0].health-check.send", "expected two hexadecimal digits after \\x"),
             broken("a character beyond a byte", poolCheck("type: udp, port: 53, send: \"\u20ac\""), 10, 48,
                 "pools[0].health-check.send", "found U+20AC"),
+            broken("a health check via a way Fulcrum does not know", poolCheck("type: tcp, port: 80, via: tunnel"), 10,
+                47, "pools[0].health-check.via", "expected one of encapsulated, direct, found 'tunnel'"),
             broken("a misspelt health check field", poolCheck("type: http, expect_status: 200"), 10, 33,
                 "pools[0].health-check.expect_status", "unknown field 'expect_status' (expected one of: type, port"),
             // health checks: a backend's override

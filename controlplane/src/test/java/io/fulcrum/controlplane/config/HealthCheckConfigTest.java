@@ -42,7 +42,7 @@ class HealthCheckConfigTest
 
         final HealthCheckConfig check = pool.backends().getFirst().healthCheck().orElseThrow();
         assertEquals(new HealthCheckConfig(HealthCheckType.HTTP, 80, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3,
-            "/", List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, "", Optional.empty()), check);
+            "/", List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, "", Optional.empty(), HealthCheckVia.ENCAPSULATED), check);
     }
 
     @Test
@@ -80,7 +80,7 @@ class HealthCheckConfigTest
 
         assertEquals(new HealthCheckConfig(HealthCheckType.HTTPS, 8443, Duration.ofSeconds(5), Duration.ofMillis(1500),
             4, 5, "/healthz?full=1", List.of(StatusRange.of(200), new StatusRange(300, 399)),
-            Optional.of("\"status\":\"ok\""), Optional.of("www.example.com"), true, "", Optional.empty()), check);
+            Optional.of("\"status\":\"ok\""), Optional.of("www.example.com"), true, "", Optional.empty(), HealthCheckVia.ENCAPSULATED), check);
         assertTrue(check.expectsStatus(302));
         assertFalse(check.expectsStatus(204));
     }
@@ -150,6 +150,35 @@ class HealthCheckConfigTest
 
         assertEquals(Optional.empty(), pool.backends().get(0).healthCheck());
         assertEquals(Optional.of(HealthCheckConfig.tcp(443)), pool.backends().get(1).healthCheck());
+    }
+
+    @Test
+    void aCheckGoesThroughTheEncapsulationUnlessTheFileSaysDirect() throws ConfigException
+    {
+        final List<PoolConfig> pools = ConfigLoader.parse(Path.of("checks.yaml"), SERVICE + """
+            pools:
+              - name: p
+                health-check: { type: tcp, port: 80 }
+                backends:
+                  - address: 10.0.0.1
+                  - { address: 10.0.0.2, health-check: { via: direct } }
+              - name: q
+                health-check: { type: http, via: direct }
+                backends:
+                  - address: 10.0.0.4
+                  - { address: 10.0.0.5, health-check: { type: tcp, port: 22 } }
+                  - { address: 10.0.0.6, health-check: { via: encapsulated } }
+            """).pools();
+
+        assertEquals(List.of(HealthCheckVia.ENCAPSULATED, HealthCheckVia.DIRECT), ways(pools.get(0)));
+        // A backend that changes the type keeps the pool's way, as it keeps its timing.
+        assertEquals(List.of(HealthCheckVia.DIRECT, HealthCheckVia.DIRECT, HealthCheckVia.ENCAPSULATED),
+            ways(pools.get(1)));
+    }
+
+    private static List<HealthCheckVia> ways(final PoolConfig pool)
+    {
+        return pool.backends().stream().map(backend -> backend.healthCheck().orElseThrow().via()).toList();
     }
 
     private static String describe(final HealthCheckConfig check)

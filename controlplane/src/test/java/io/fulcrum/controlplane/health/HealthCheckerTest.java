@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.fulcrum.controlplane.config.HealthCheckConfig;
 import io.fulcrum.controlplane.config.HealthCheckType;
+import io.fulcrum.controlplane.config.HealthCheckVia;
 import io.fulcrum.controlplane.config.StatusRange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -207,7 +208,7 @@ class HealthCheckerTest
         servers.add(() -> server.stop(0));
         final HealthCheckConfig check = new HealthCheckConfig(HealthCheckType.HTTP, server.getAddress().getPort(),
             Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, "/healthz", List.of(new StatusRange(200, 299)),
-            Optional.of("ok"), Optional.of("www.example.com"), false, "", Optional.empty());
+            Optional.of("ok"), Optional.of("www.example.com"), false, "", Optional.empty(), HealthCheckVia.DIRECT);
         checker().update(List.of(new HealthTarget("web", LOOPBACK, check)));
 
         assertEquals("first check passed: HTTP 200, body matches", awaitTransition("web", HealthState.UP).reason());
@@ -241,10 +242,10 @@ class HealthCheckerTest
         final int port = server.getAddress().getPort();
         final HealthCheckConfig insecure = new HealthCheckConfig(HealthCheckType.HTTPS, port, Duration.ofMillis(2000),
             Duration.ofMillis(1500), 2, 1, "/", List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, "",
-            Optional.empty());
+            Optional.empty(), HealthCheckVia.DIRECT);
         final HealthCheckConfig verifying = new HealthCheckConfig(HealthCheckType.HTTPS, port, Duration.ofMillis(2000),
             Duration.ofMillis(1500), 2, 1, "/", List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), true, "",
-            Optional.empty());
+            Optional.empty(), HealthCheckVia.DIRECT);
         checker().update(List.of(new HealthTarget("insecure", LOOPBACK, insecure),
             new HealthTarget("verifying", LOOPBACK, verifying)));
 
@@ -301,7 +302,7 @@ class HealthCheckerTest
         silent.holdConnections();
         final HealthCheckConfig check = new HealthCheckConfig(HealthCheckType.HTTP, silent.port(), Duration.ofMillis(300),
             Duration.ofMillis(100), 2, 1, "/", List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, "",
-            Optional.empty());
+            Optional.empty(), HealthCheckVia.DIRECT);
         checker().update(List.of(new HealthTarget("web", LOOPBACK, check)));
 
         final Transition down = awaitTransition("web", HealthState.DOWN);
@@ -362,7 +363,7 @@ class HealthCheckerTest
         {
             final HealthCheckConfig check = new HealthCheckConfig(HealthCheckType.TCP, listeners.get(i % 4).port(),
                 Duration.ofSeconds(1), Duration.ofMillis(500), 2, 3, "/", List.of(StatusRange.of(200)), Optional.empty(),
-                Optional.empty(), false, "", Optional.empty());
+                Optional.empty(), false, "", Optional.empty(), HealthCheckVia.DIRECT);
             targets.add(new HealthTarget("pool-" + i, LOOPBACK, check));
         }
         checker().update(targets);
@@ -433,13 +434,13 @@ class HealthCheckerTest
     private static HealthCheckConfig check(final HealthCheckType type, final int port, final int rise, final int fall)
     {
         return new HealthCheckConfig(type, port, Duration.ofMillis(300), Duration.ofMillis(250), rise, fall, "/",
-            List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, "", Optional.empty());
+            List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, "", Optional.empty(), HealthCheckVia.DIRECT);
     }
 
     private static HealthCheckConfig udp(final int port, final String send, final Optional<String> expect)
     {
         return new HealthCheckConfig(HealthCheckType.UDP, port, Duration.ofMillis(300), Duration.ofMillis(250), 2, 1, "/",
-            List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, send, expect);
+            List.of(StatusRange.of(200)), Optional.empty(), Optional.empty(), false, send, expect, HealthCheckVia.DIRECT);
     }
 
     private HealthStatus.Result last(final String pool)

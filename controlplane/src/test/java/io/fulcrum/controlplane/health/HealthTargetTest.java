@@ -4,7 +4,10 @@ import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.HealthCheckConfig;
 import io.fulcrum.controlplane.config.HealthCheckType;
+import io.fulcrum.controlplane.config.HealthCheckVia;
 import io.fulcrum.controlplane.config.StatusRange;
+import io.fulcrum.dataplane.balance.Encapsulation;
+import io.fulcrum.dataplane.forward.EncapsulationSettings;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -35,10 +38,44 @@ class HealthTargetTest
 
         final List<HealthTarget> targets = HealthTarget.of(config);
 
+        final Optional<Tunnel> web = Optional.of(new Tunnel(InetAddress.ofLiteral("192.0.2.10"), Encapsulation.IPIP,
+            EncapsulationSettings.defaults()));
         assertEquals(List.of(
-                new HealthTarget("web", InetAddress.ofLiteral("10.0.0.1"), HealthCheckConfig.tcp(80)),
-                new HealthTarget("web", InetAddress.ofLiteral("10.0.0.2"), HealthCheckConfig.tcp(8080))),
+                new HealthTarget("web", InetAddress.ofLiteral("10.0.0.1"), HealthCheckConfig.tcp(80), web),
+                new HealthTarget("web", InetAddress.ofLiteral("10.0.0.2"), HealthCheckConfig.tcp(8080), web)),
             targets);
+    }
+
+    @Test
+    void anEncapsulatedCheckGoesToTheFirstVipOfTheBackendsFamilyAsThatServicesClientsDo() throws ConfigException
+    {
+        final var config = ConfigLoader.parse(Path.of("targets.yaml"), """
+            dataplane:
+              encapsulation: { ipv4-source: 172.31.0.0/24, gue-port: 6080 }
+            services:
+              - { name: web6, vip: "2001:db8::10", port: 80, forwarding: gue, pool: web }
+              - { name: web4, vip: 192.0.2.10, port: 80, forwarding: gue, pool: web }
+              - { name: web4-again, vip: 192.0.2.11, port: 443, pool: web }
+            pools:
+              - name: web
+                health-check: { type: tcp, port: 80 }
+                backends: [{ address: 10.0.0.1 }, { address: "fd00::1" }, { address: 10.0.0.2,
+                  health-check: { via: direct } }]
+              - name: spare
+                health-check: { type: tcp, port: 80 }
+                backends: [{ address: 10.0.0.3 }]
+            """);
+
+        final List<HealthTarget> targets = HealthTarget.of(config);
+
+        final Tunnel four = targets.get(0).tunnel().orElseThrow();
+        assertEquals(InetAddress.ofLiteral("192.0.2.10"), four.vip());
+        assertEquals(Encapsulation.GUE, four.encapsulation());
+        assertEquals(6080, four.outer().gueDestinationPort());
+        assertEquals(24, four.outer().ipv4SourcePrefixLength());
+        assertEquals(InetAddress.ofLiteral("2001:db8::10"), targets.get(1).tunnel().orElseThrow().vip());
+        assertEquals(Optional.empty(), targets.get(2).tunnel(), "via: direct");
+        assertEquals(Optional.empty(), targets.get(3).tunnel(), "no service forwards to the pool: no VIP to check");
     }
 
     @Test
@@ -57,6 +94,6 @@ class HealthTargetTest
     private static HealthCheckConfig http(final HealthCheckType type, final Optional<String> host)
     {
         return new HealthCheckConfig(type, 80, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3, "/",
-            List.of(StatusRange.of(200)), Optional.empty(), host, false, "", Optional.empty());
+            List.of(StatusRange.of(200)), Optional.empty(), host, false, "", Optional.empty(), HealthCheckVia.DIRECT);
     }
 }

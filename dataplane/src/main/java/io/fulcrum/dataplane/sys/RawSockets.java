@@ -120,19 +120,35 @@ public final class RawSockets
 
     /**
      * SO_ATTACH_FILTER with a one-instruction classic BPF program, {@code ret #0}: the kernel drops every packet
-     * before it is queued, for a socket that only sends (linux/filter.h: struct sock_filter {u16 code; u8 jt, jf;
-     * u32 k}, struct sock_fprog {u16 len; struct sock_filter *filter}).
+     * before it is queued, for a socket that only sends.
      */
     public static void dropEverythingReceived(final int fd)
     {
+        attachFilter(fd, new long[] {(long)(BPF_RET | BPF_K) << 48});
+    }
+
+    /**
+     * SO_ATTACH_FILTER: the kernel runs this classic BPF program on each packet before it is queued, replacing the
+     * filter attached before. One instruction per long, as {@code code << 48 | jt << 40 | jf << 32 | k} (linux/filter.h:
+     * struct sock_filter {u16 code; u8 jt, jf; u32 k}, struct sock_fprog {u16 len; struct sock_filter *filter}).
+     */
+    public static void attachFilter(final int fd, final long[] program)
+    {
         try (Arena arena = Arena.ofConfined())
         {
-            final MemorySegment returnZero = arena.allocate(8, 4);
-            returnZero.set(ValueLayout.JAVA_SHORT, 0, (short)(BPF_RET | BPF_K));
-            final MemorySegment program = arena.allocate(16, 8);
-            program.set(ValueLayout.JAVA_SHORT, 0, (short)1);
-            program.set(ValueLayout.ADDRESS, 8, returnZero);
-            Libc.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, program, "SO_ATTACH_FILTER");
+            final MemorySegment instructions = arena.allocate(8L * program.length, 4);
+            for (int i = 0; i < program.length; i++)
+            {
+                final long instruction = program[i];
+                instructions.set(ValueLayout.JAVA_SHORT, 8L * i, (short)(instruction >>> 48));
+                instructions.set(ValueLayout.JAVA_BYTE, 8L * i + 2, (byte)(instruction >>> 40));
+                instructions.set(ValueLayout.JAVA_BYTE, 8L * i + 3, (byte)(instruction >>> 32));
+                instructions.set(ValueLayout.JAVA_INT, 8L * i + 4, (int)instruction);
+            }
+            final MemorySegment fprog = arena.allocate(16, 8);
+            fprog.set(ValueLayout.JAVA_SHORT, 0, (short)program.length);
+            fprog.set(ValueLayout.ADDRESS, 8, instructions);
+            Libc.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, "SO_ATTACH_FILTER");
         }
     }
 
