@@ -9,8 +9,8 @@ import io.fulcrum.dataplane.packet.IpAddresses;
  * and the backends by id. The control plane builds a new one for every change and publishes it
  * ({@link ForwardingTablePublisher}); workers pick it up between batches and never lock.
  *
- * <p>Per-service and per-backend data are parallel primitive arrays so that the per-packet path reads fields, not
- * objects.
+ * <p>Per-service and per-backend data are parallel arrays of primitives (and of the shared enum constants) so that
+ * the per-packet path reads fields, not objects.
  */
 public final class ForwardingTable
 {
@@ -21,7 +21,7 @@ public final class ForwardingTable
     private final ServiceTable matcher;
     private final MaglevTable[] maglev;
     private final int[] serviceId;
-    private final int[] serviceEncapsulation;
+    private final Encapsulation[] serviceEncapsulation;
     // Backends, indexed by backend id.
     private final boolean[] backendPresent;
     private final long[] backendHi;
@@ -37,7 +37,7 @@ public final class ForwardingTable
         final int count = this.services.size();
         maglev = new MaglevTable[count];
         serviceId = new int[count];
-        serviceEncapsulation = new int[count];
+        serviceEncapsulation = new Encapsulation[count];
         int maxBackendId = -1;
         for (final Service service : this.services)
         {
@@ -56,7 +56,7 @@ public final class ForwardingTable
         {
             final Service service = this.services.get(i);
             serviceId[i] = service.id();
-            serviceEncapsulation[i] = service.encapsulation().ordinal();
+            serviceEncapsulation[i] = service.encapsulation();
             maglev[i] = buildMaglev(service);
             for (final Backend backend : service.backends())
             {
@@ -138,7 +138,7 @@ public final class ForwardingTable
         return serviceId[index];
     }
 
-    public int encapsulation(final int index)
+    public Encapsulation encapsulation(final int index)
     {
         return serviceEncapsulation[index];
     }

@@ -1,5 +1,6 @@
 package io.fulcrum.dataplane.forward;
 
+import io.fulcrum.dataplane.balance.Encapsulation;
 import io.fulcrum.dataplane.packet.Checksums;
 import io.fulcrum.dataplane.packet.Ethernet;
 import io.fulcrum.dataplane.packet.IpAddresses;
@@ -25,9 +26,6 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Encapsulator
 {
-    /** {@link io.fulcrum.dataplane.balance.Encapsulation#ordinal()} values, as the hot path passes them. */
-    public static final int IPIP = 0;
-    public static final int GUE = 1;
     public static final int OUTER_TTL = 64;
 
     private final int ipv4Prefix;
@@ -53,10 +51,20 @@ public final class Encapsulator
         guePort = settings.gueDestinationPort();
     }
 
-    /** Bytes added in front of the inner IP packet (the Ethernet header is replaced, not added). */
-    public static int overhead(final int encapsulation, final boolean outerV6)
+    /**
+     * Bytes added in front of the inner IP packet towards a backend at {@code backendHi/backendLo}: the outer IP
+     * header, and a UDP header for GUE (the Ethernet header is replaced, not added).
+     */
+    public static int overhead(final Encapsulation encapsulation, final long backendHi, final long backendLo)
     {
-        return (outerV6 ? Ipv6.HEADER_LENGTH : Ipv4.MIN_HEADER_LENGTH) + (encapsulation == GUE ? Udp.HEADER_LENGTH : 0);
+        return overhead(encapsulation, !IpAddresses.isV4(backendHi, backendLo));
+    }
+
+    /** Bytes added in front of the inner IP packet when the outer header is IPv6 ({@code outerV6}) or IPv4. */
+    public static int overhead(final Encapsulation encapsulation, final boolean outerV6)
+    {
+        return (outerV6 ? Ipv6.HEADER_LENGTH : Ipv4.MIN_HEADER_LENGTH)
+            + (encapsulation == Encapsulation.GUE ? Udp.HEADER_LENGTH : 0);
     }
 
     /**
@@ -69,7 +77,7 @@ public final class Encapsulator
         final MemorySegment memory,
         final long slotStart,
         final PacketParser parsed,
-        final int encapsulation,
+        final Encapsulation encapsulation,
         final long backendHi,
         final long backendLo,
         final long dstMac,
@@ -77,15 +85,15 @@ public final class Encapsulator
         final int flowHash)
     {
         final boolean outerV6 = !IpAddresses.isV4(backendHi, backendLo);
-        final boolean gue = encapsulation == GUE;
+        final boolean gue = encapsulation == Encapsulation.GUE;
         final int innerLength = parsed.ipPacketLength();
         final long inner = parsed.frameOffset() + parsed.l3Offset();
         final int vlanTci = parsed.vlanTci();
         final int ethernetLength = Ethernet.headerLength(vlanTci);
-        final int outerIpLength = outerV6 ? Ipv6.HEADER_LENGTH : Ipv4.MIN_HEADER_LENGTH;
+        final int overhead = overhead(encapsulation, outerV6);
         final int udpLength = gue ? Udp.HEADER_LENGTH : 0;
-        final long frame = inner - udpLength - outerIpLength - ethernetLength;
-        final int outerLength = outerIpLength + udpLength + innerLength;
+        final long frame = inner - overhead - ethernetLength;
+        final int outerLength = overhead + innerLength;
         if (frame < slotStart || (!outerV6 && outerLength > Ipv4.MAX_PACKET_LENGTH)
             || (outerV6 && outerLength - Ipv6.HEADER_LENGTH > 0xffff))
         {
@@ -127,7 +135,7 @@ public final class Encapsulator
         }
         if (gue)
         {
-            final long udp = ip + outerIpLength;
+            final long udp = inner - Udp.HEADER_LENGTH;
             // Ephemeral range (RFC 6335 section 6), from the flow hash so the backend's RSS spreads flows.
             final int sourcePort = 0x8000 | ((flowHash ^ flowHash >>> 16) & 0x7fff);
             Udp.write(memory, udp, sourcePort, guePort, udpLength + innerLength);

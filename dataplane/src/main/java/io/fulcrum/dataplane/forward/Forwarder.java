@@ -6,9 +6,12 @@ import io.fulcrum.dataplane.balance.ForwardingTable;
 import io.fulcrum.dataplane.balance.ServiceTable;
 import io.fulcrum.dataplane.flow.ConnectionTable;
 import io.fulcrum.dataplane.flow.FlowKey;
+import io.fulcrum.dataplane.balance.Encapsulation;
+import io.fulcrum.dataplane.packet.Ipv4;
 import io.fulcrum.dataplane.packet.NetworkBytes;
 import io.fulcrum.dataplane.packet.PacketParser;
 import io.fulcrum.dataplane.packet.ParseResult;
+import io.fulcrum.dataplane.packet.Tcp;
 import io.fulcrum.dataplane.port.PacketBatch;
 import io.fulcrum.dataplane.port.Verdict;
 import io.fulcrum.dataplane.stats.DropReason;
@@ -22,13 +25,6 @@ import io.fulcrum.dataplane.sync.WorkerSync;
  */
 public final class Forwarder
 {
-    private static final int PROTO_TCP = 6;
-    private static final int PROTO_UDP = 17;
-    private static final int TCP_FIN = 0x01;
-    private static final int TCP_SYN = 0x02;
-    private static final int TCP_RST = 0x04;
-    private static final int TCP_ACK = 0x10;
-
     private final PacketParser parser = new PacketParser();
     private final FlowKey key = new FlowKey();
     private final Encapsulator encapsulator;
@@ -103,22 +99,39 @@ public final class Forwarder
             return;
         }
 
-        // The common case first, with one lookup: an unfragmented TCP or UDP packet for a service.
-        final ServiceTable matcher = table.matcher();
+        // The common case first, with one lookup: a TCP or UDP packet (or a datagram's first fragment) for a service.
         final int protocol = parser.protocol();
-        final int service = (protocol == PROTO_TCP || protocol == PROTO_UDP) && !parser.isFragment()
-            ? matcher.match(parser.dstHi(), parser.dstLo(), parser.dstPort(), protocol) : ServiceTable.NO_SERVICE;
-        if (service < 0 || (!anyDestination && !forUs(memory, batch.offset(i))))
+        final int service = (protocol == Ipv4.PROTOCOL_TCP || protocol == Ipv4.PROTOCOL_UDP)
+            && (!parser.isFragment() || parser.isFirstFragment())
+            ? table.matcher().match(parser.dstHi(), parser.dstLo(), parser.dstPort(), protocol) : ServiceTable.NO_SERVICE;
+        if (service < 0)
         {
             forwardOther(batch, i, memory, table, now);
-            return;
         }
+        else if (flooded(memory, batch.offset(i)))
+        {
+            pass(batch, i);
+        }
+        else if (parser.isFragment())
+        {
+            forwardFragment(batch, i, memory, table, service);
+        }
+        else
+        {
+            forwardFlow(batch, i, memory, table, service, now);
+        }
+    }
 
+    /** A TCP or UDP packet for {@code service}: its flow's backend from the connection table, else a new pick. */
+    private void forwardFlow(final PacketBatch batch, final int i, final MemorySegment memory,
+        final ForwardingTable table, final int service, final long now)
+    {
+        final int protocol = parser.protocol();
         key.set(parser.srcHi(), parser.srcLo(), parser.dstHi(), parser.dstLo(),
             parser.srcPort(), parser.dstPort(), protocol);
         final long hash = key.hash();
         int backend = connections.lookup(key, hash, now);
-        if (backend >= 0 && protocol == PROTO_TCP && (parser.tcpFlags() & (TCP_SYN | TCP_ACK)) == TCP_SYN
+        if (backend >= 0 && protocol == Ipv4.PROTOCOL_TCP && (parser.tcpFlags() & (Tcp.SYN | Tcp.ACK)) == Tcp.SYN
             && connections.isClosing(key, hash))
         {
             // A new connection on the 4-tuple of one that ended (the client reused its port while the old entry
@@ -141,7 +154,7 @@ public final class Forwarder
                 sync.flowOpened(key, table.backendHi(backend), table.backendLo(backend));
             }
         }
-        if (protocol == PROTO_TCP && (parser.tcpFlags() & (TCP_FIN | TCP_RST)) != 0)
+        if (protocol == Ipv4.PROTOCOL_TCP && (parser.tcpFlags() & (Tcp.FIN | Tcp.RST)) != 0)
         {
             connections.markClosing(key, hash, now);
             if (sync != null)
@@ -152,20 +165,17 @@ public final class Forwarder
         encapsulate(batch, i, memory, table, service, backend, (int)hash, newFlow);
     }
 
-    /** Everything but the common case: traffic for the host, ICMP errors, fragments, VIP ports nobody serves. */
+    /**
+     * Everything but a packet for a service: traffic for the host, ICMP errors, non-first fragments, VIP ports nobody
+     * serves.
+     */
     private void forwardOther(
         final PacketBatch batch, final int i, final MemorySegment memory, final ForwardingTable table, final long now)
     {
-        if (!table.matcher().isVip(parser.dstHi(), parser.dstLo()))
+        final ServiceTable matcher = table.matcher();
+        if (!matcher.isVip(parser.dstHi(), parser.dstLo()) || flooded(memory, batch.offset(i)))
         {
-            pass(batch, i); // not ours: the host's own traffic
-            return;
-        }
-        if (!anyDestination && !forUs(memory, batch.offset(i)))
-        {
-            // A frame flooded by a switch that has not learnt (or has forgotten) where the VIP's MAC is: the box that
-            // owns the VIP forwards it; forwarding it here too would send it to the backend twice.
-            pass(batch, i);
+            pass(batch, i); // not ours: the host's own traffic (or another box's, see flooded)
             return;
         }
         final int protocol = parser.protocol();
@@ -173,13 +183,19 @@ public final class Forwarder
         {
             forwardIcmpError(batch, i, memory, table, now);
         }
-        else if (protocol != PROTO_TCP && protocol != PROTO_UDP)
+        else if (protocol != Ipv4.PROTOCOL_TCP && protocol != Ipv4.PROTOCOL_UDP)
         {
             pass(batch, i); // ping to the VIP and the like: the host answers if it owns the address
         }
-        else if (parser.isFragment())
+        else if (parser.isFragment() && !parser.isFirstFragment())
         {
-            forwardFragment(batch, i, memory, table);
+            final int service = matcher.matchFragment(parser.dstHi(), parser.dstLo(), protocol);
+            if (service < 0)
+            {
+                drop(batch, i, DropReason.UNKNOWN_FRAGMENT);
+                return;
+            }
+            forwardFragment(batch, i, memory, table, service);
         }
         else
         {
@@ -191,20 +207,10 @@ public final class Forwarder
      * All fragments of a datagram go where its first fragment goes: hashed on the 3-tuple (Maglev, section 3.4),
      * without the connection table, since only the first fragment carries ports.
      */
-    private void forwardFragment(
-        final PacketBatch batch, final int i, final MemorySegment memory, final ForwardingTable table)
+    private void forwardFragment(final PacketBatch batch, final int i, final MemorySegment memory,
+        final ForwardingTable table, final int service)
     {
-        final ServiceTable matcher = table.matcher();
-        final int protocol = parser.protocol();
-        final int service = parser.isFirstFragment()
-            ? matcher.match(parser.dstHi(), parser.dstLo(), parser.dstPort(), protocol)
-            : matcher.matchFragment(parser.dstHi(), parser.dstLo(), protocol);
-        if (service < 0)
-        {
-            drop(batch, i, parser.isFirstFragment() ? DropReason.NO_SERVICE : DropReason.UNKNOWN_FRAGMENT);
-            return;
-        }
-        key.set(parser.srcHi(), parser.srcLo(), parser.dstHi(), parser.dstLo(), 0, 0, protocol);
+        key.set(parser.srcHi(), parser.srcLo(), parser.dstHi(), parser.dstLo(), 0, 0, parser.protocol());
         final long hash = key.hash3();
         final int backend = table.pick(service, hash);
         if (backend < 0)
@@ -253,14 +259,14 @@ public final class Forwarder
     private void encapsulate(final PacketBatch batch, final int i, final MemorySegment memory,
         final ForwardingTable table, final int service, final int backend, final int flowHash, final boolean newFlow)
     {
-        final int encapsulation = table.encapsulation(service);
+        final Encapsulation encapsulation = table.encapsulation(service);
         final long backendHi = table.backendHi(backend);
         final long backendLo = table.backendLo(backend);
-        final boolean outerV6 = !io.fulcrum.dataplane.packet.IpAddresses.isV4(backendHi, backendLo);
         final int innerLength = parser.ipPacketLength();
-        if (innerLength + Encapsulator.overhead(encapsulation, outerV6) > mtu)
+        final int overhead = Encapsulator.overhead(encapsulation, backendHi, backendLo);
+        if (innerLength + overhead > mtu)
         {
-            tooBig(batch, i, memory, encapsulation, outerV6);
+            tooBig(batch, i, memory, mtu - overhead);
             return;
         }
         final long slotStart = batch.slotStart(i);
@@ -277,15 +283,14 @@ public final class Forwarder
     }
 
     /**
-     * RFC 1191 / RFC 8201: the client must learn the smaller path MTU rather than see its packets vanish. IPv4
-     * packets that allow fragmentation are dropped too: fragmenting the outer packet is not done here.
+     * RFC 1191 / RFC 8201: the client must learn the smaller path MTU ({@code reducedMtu}, what is left once
+     * encapsulated) rather than see its packets vanish. IPv4 packets that allow fragmentation are dropped too:
+     * fragmenting the outer packet is not done here.
      */
-    private void tooBig(final PacketBatch batch, final int i, final MemorySegment memory, final int encapsulation,
-        final boolean outerV6)
+    private void tooBig(final PacketBatch batch, final int i, final MemorySegment memory, final int reducedMtu)
     {
         if (parser.dontFragment())
         {
-            final int reducedMtu = mtu - Encapsulator.overhead(encapsulation, outerV6);
             final long offset = icmpReplies.packetTooBig(
                 memory, batch.slotStart(i), batch.frameSize(), parser, reducedMtu, portMac);
             if (offset >= 0)
@@ -300,13 +305,19 @@ public final class Forwarder
     }
 
     /**
-     * Unicast to this port's MAC or to a virtual MAC this box is master for, or multicast/broadcast (the group bit of
-     * the first octet).
+     * A frame for a VIP flooded by a switch that has not learnt (or has forgotten) where the VIP's MAC is: unicast to
+     * another MAC than this port's or a virtual MAC this box is master for. The box that owns the VIP forwards it;
+     * forwarding it here too would send it to the backend twice. Multicast and broadcast (the group bit of the first
+     * octet) are for everyone; replay and test ports take every frame.
      */
-    private boolean forUs(final MemorySegment memory, final long frameOffset)
+    private boolean flooded(final MemorySegment memory, final long frameOffset)
     {
+        if (anyDestination)
+        {
+            return false;
+        }
         final long destination = NetworkBytes.u48(memory, frameOffset);
-        return destination == portMac || (destination & 0x0100_0000_0000L) != 0 || acceptedMacs.contains(destination);
+        return destination != portMac && (destination & 0x0100_0000_0000L) == 0 && !acceptedMacs.contains(destination);
     }
 
     private void pass(final PacketBatch batch, final int i)

@@ -26,6 +26,7 @@ public final class Bpf
     /* enum bpf_map_type */
     public static final int BPF_MAP_TYPE_HASH = 1;
     public static final int BPF_MAP_TYPE_ARRAY = 2;
+    public static final int BPF_MAP_TYPE_PERCPU_ARRAY = 6;
     public static final int BPF_MAP_TYPE_XSKMAP = 17;
 
     /* enum bpf_prog_type */
@@ -44,6 +45,11 @@ public final class Bpf
     public static final int XDP_FLAGS_SKB_MODE = 1 << 1;
     public static final int XDP_FLAGS_DRV_MODE = 1 << 2;
     public static final int XDP_FLAGS_HW_MODE = 1 << 3;
+
+    /* struct xdp_md, the context an XDP program gets in r1 */
+    public static final int XDP_MD_DATA = 0;
+    public static final int XDP_MD_DATA_END = 4;
+    public static final int XDP_MD_RX_QUEUE_INDEX = 16;
 
     /* enum xdp_action */
     public static final int XDP_ABORTED = 0;

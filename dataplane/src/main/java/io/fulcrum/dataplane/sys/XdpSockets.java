@@ -1,13 +1,15 @@
 package io.fulcrum.dataplane.sys;
 
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 
 /**
  * The AF_XDP socket ABI, named as in {@code include/uapi/linux/if_xdp.h} (plus the socket options of
- * {@code asm-generic/socket.h} that busy polling uses). Layouts are little-endian native structs; offsets are
- * spelled out as constants so that the per-packet code reads fields with plain {@code get}/{@code set}.
+ * {@code asm-generic/socket.h} that busy polling uses). Each struct is written once, as a {@link StructLayout}; the
+ * field offsets are derived from it into constants, so that the per-packet code reads fields with plain
+ * {@code get}/{@code set} and a layout and its offsets cannot disagree.
  */
 public final class XdpSockets
 {
@@ -66,11 +68,11 @@ public final class XdpSockets
         ValueLayout.JAVA_INT.withName("sxdp_ifindex"),
         ValueLayout.JAVA_INT.withName("sxdp_queue_id"),
         ValueLayout.JAVA_INT.withName("sxdp_shared_umem_fd"));
-    public static final long SXDP_FAMILY = 0;
-    public static final long SXDP_FLAGS = 2;
-    public static final long SXDP_IFINDEX = 4;
-    public static final long SXDP_QUEUE_ID = 8;
-    public static final long SXDP_SHARED_UMEM_FD = 12;
+    public static final long SXDP_FAMILY = offset(SOCKADDR_XDP, "sxdp_family");
+    public static final long SXDP_FLAGS = offset(SOCKADDR_XDP, "sxdp_flags");
+    public static final long SXDP_IFINDEX = offset(SOCKADDR_XDP, "sxdp_ifindex");
+    public static final long SXDP_QUEUE_ID = offset(SOCKADDR_XDP, "sxdp_queue_id");
+    public static final long SXDP_SHARED_UMEM_FD = offset(SOCKADDR_XDP, "sxdp_shared_umem_fd");
 
     /** struct xdp_umem_reg { __u64 addr; __u64 len; __u32 chunk_size; __u32 headroom; __u32 flags;
      *  __u32 tx_metadata_len; } — 32 bytes since Linux 6.8 (FACTS). */
@@ -81,12 +83,12 @@ public final class XdpSockets
         ValueLayout.JAVA_INT.withName("headroom"),
         ValueLayout.JAVA_INT.withName("flags"),
         ValueLayout.JAVA_INT.withName("tx_metadata_len"));
-    public static final long UMEM_REG_ADDR = 0;
-    public static final long UMEM_REG_LEN = 8;
-    public static final long UMEM_REG_CHUNK_SIZE = 16;
-    public static final long UMEM_REG_HEADROOM = 20;
-    public static final long UMEM_REG_FLAGS = 24;
-    public static final long UMEM_REG_TX_METADATA_LEN = 28;
+    public static final long UMEM_REG_ADDR = offset(XDP_UMEM_REG_LAYOUT, "addr");
+    public static final long UMEM_REG_LEN = offset(XDP_UMEM_REG_LAYOUT, "len");
+    public static final long UMEM_REG_CHUNK_SIZE = offset(XDP_UMEM_REG_LAYOUT, "chunk_size");
+    public static final long UMEM_REG_HEADROOM = offset(XDP_UMEM_REG_LAYOUT, "headroom");
+    public static final long UMEM_REG_FLAGS = offset(XDP_UMEM_REG_LAYOUT, "flags");
+    public static final long UMEM_REG_TX_METADATA_LEN = offset(XDP_UMEM_REG_LAYOUT, "tx_metadata_len");
 
     /** struct xdp_ring_offset { __u64 producer; __u64 consumer; __u64 desc; __u64 flags; } */
     public static final StructLayout XDP_RING_OFFSET = MemoryLayout.structLayout(
@@ -94,10 +96,10 @@ public final class XdpSockets
         ValueLayout.JAVA_LONG.withName("consumer"),
         ValueLayout.JAVA_LONG.withName("desc"),
         ValueLayout.JAVA_LONG.withName("flags"));
-    public static final long RING_OFFSET_PRODUCER = 0;
-    public static final long RING_OFFSET_CONSUMER = 8;
-    public static final long RING_OFFSET_DESC = 16;
-    public static final long RING_OFFSET_FLAGS = 24;
+    public static final long RING_OFFSET_PRODUCER = offset(XDP_RING_OFFSET, "producer");
+    public static final long RING_OFFSET_CONSUMER = offset(XDP_RING_OFFSET, "consumer");
+    public static final long RING_OFFSET_DESC = offset(XDP_RING_OFFSET, "desc");
+    public static final long RING_OFFSET_FLAGS = offset(XDP_RING_OFFSET, "flags");
 
     /** struct xdp_mmap_offsets { struct xdp_ring_offset rx, tx, fr, cr; } — 4 x 32 bytes (FACTS). */
     public static final StructLayout XDP_MMAP_OFFSETS_LAYOUT = MemoryLayout.structLayout(
@@ -105,22 +107,22 @@ public final class XdpSockets
         XDP_RING_OFFSET.withName("tx"),
         XDP_RING_OFFSET.withName("fr"),
         XDP_RING_OFFSET.withName("cr"));
-    public static final long MMAP_OFFSETS_RX = 0;
-    public static final long MMAP_OFFSETS_TX = 32;
-    public static final long MMAP_OFFSETS_FR = 64;
-    public static final long MMAP_OFFSETS_CR = 96;
+    public static final long MMAP_OFFSETS_RX = offset(XDP_MMAP_OFFSETS_LAYOUT, "rx");
+    public static final long MMAP_OFFSETS_TX = offset(XDP_MMAP_OFFSETS_LAYOUT, "tx");
+    public static final long MMAP_OFFSETS_FR = offset(XDP_MMAP_OFFSETS_LAYOUT, "fr");
+    public static final long MMAP_OFFSETS_CR = offset(XDP_MMAP_OFFSETS_LAYOUT, "cr");
 
     /** struct xdp_desc { __u64 addr; __u32 len; __u32 options; } — RX and TX ring entries. */
     public static final StructLayout XDP_DESC = MemoryLayout.structLayout(
         ValueLayout.JAVA_LONG.withName("addr"),
         ValueLayout.JAVA_INT.withName("len"),
         ValueLayout.JAVA_INT.withName("options"));
-    public static final long DESC_ADDR = 0;
-    public static final long DESC_LEN = 8;
-    public static final long DESC_OPTIONS = 12;
-    public static final int XDP_DESC_SIZE = 16;
+    public static final long DESC_ADDR = offset(XDP_DESC, "addr");
+    public static final long DESC_LEN = offset(XDP_DESC, "len");
+    public static final long DESC_OPTIONS = offset(XDP_DESC, "options");
+    public static final int XDP_DESC_SIZE = (int)XDP_DESC.byteSize();
     /** Fill and completion ring entries are bare __u64 UMEM addresses. */
-    public static final int UMEM_ADDR_SIZE = 8;
+    public static final int UMEM_ADDR_SIZE = (int)ValueLayout.JAVA_LONG.byteSize();
 
     /** struct xdp_statistics { __u64 rx_dropped, rx_invalid_descs, tx_invalid_descs, rx_ring_full,
      *  rx_fill_ring_empty_descs, tx_ring_empty_descs; } */
@@ -131,12 +133,25 @@ public final class XdpSockets
         ValueLayout.JAVA_LONG.withName("rx_ring_full"),
         ValueLayout.JAVA_LONG.withName("rx_fill_ring_empty_descs"),
         ValueLayout.JAVA_LONG.withName("tx_ring_empty_descs"));
+    public static final long STATISTICS_RX_DROPPED = offset(XDP_STATISTICS_LAYOUT, "rx_dropped");
+    public static final long STATISTICS_RX_INVALID_DESCS = offset(XDP_STATISTICS_LAYOUT, "rx_invalid_descs");
+    public static final long STATISTICS_TX_INVALID_DESCS = offset(XDP_STATISTICS_LAYOUT, "tx_invalid_descs");
+    public static final long STATISTICS_RX_RING_FULL = offset(XDP_STATISTICS_LAYOUT, "rx_ring_full");
+    public static final long STATISTICS_RX_FILL_RING_EMPTY_DESCS =
+        offset(XDP_STATISTICS_LAYOUT, "rx_fill_ring_empty_descs");
+    public static final long STATISTICS_TX_RING_EMPTY_DESCS = offset(XDP_STATISTICS_LAYOUT, "tx_ring_empty_descs");
 
     /** struct xdp_options { __u32 flags; } */
     public static final StructLayout XDP_OPTIONS_LAYOUT =
         MemoryLayout.structLayout(ValueLayout.JAVA_INT.withName("flags"));
+    public static final long OPTIONS_FLAGS = offset(XDP_OPTIONS_LAYOUT, "flags");
 
     private XdpSockets()
     {
+    }
+
+    private static long offset(final StructLayout layout, final String field)
+    {
+        return layout.byteOffset(PathElement.groupElement(field));
     }
 }

@@ -342,7 +342,7 @@ class XdpDecapProgramTest
         final Encapsulator encapsulator = new Encapsulator(new EncapsulationSettings(defaults.ipv4SourcePrefix(),
             defaults.ipv4SourcePrefixLength(), defaults.ipv6SourcePrefixHi(), defaults.ipv6SourcePrefixLo(),
             defaults.ipv6SourcePrefixLength(), guePort));
-        final long frame = encapsulator.encapsulate(memory, 0, parser, c.encapsulation().ordinal(),
+        final long frame = encapsulator.encapsulate(memory, 0, parser, c.encapsulation(),
             IpAddresses.hi(c.backend()), IpAddresses.lo(c.backend()), beMac, lbMac, 0x1234_5678);
         assertTrue(frame >= 0, c.name());
         return memory.asSlice(frame, encapsulator.lastLength()).toArray(ValueLayout.JAVA_BYTE);

@@ -164,16 +164,19 @@ public final class AfXdpPort implements Port
 
             final MemorySegment offsets = setup.allocate(XdpSockets.XDP_MMAP_OFFSETS_LAYOUT);
             Libc.getsockopt(fd, XdpSockets.SOL_XDP, XdpSockets.XDP_MMAP_OFFSETS, offsets, "XDP_MMAP_OFFSETS");
-            rx = XskRing.map(fd, XdpSockets.XDP_PGOFF_RX_RING, offsets.asSlice(XdpSockets.MMAP_OFFSETS_RX, 32),
-                ringSize, XdpSockets.XDP_DESC_SIZE, false, "RX ring");
-            tx = XskRing.map(fd, XdpSockets.XDP_PGOFF_TX_RING, offsets.asSlice(XdpSockets.MMAP_OFFSETS_TX, 32),
-                ringSize, XdpSockets.XDP_DESC_SIZE, true, "TX ring");
+            final long ringOffsetSize = XdpSockets.XDP_RING_OFFSET.byteSize();
+            rx = XskRing.map(fd, XdpSockets.XDP_PGOFF_RX_RING,
+                offsets.asSlice(XdpSockets.MMAP_OFFSETS_RX, ringOffsetSize), ringSize, XdpSockets.XDP_DESC_SIZE,
+                false, "RX ring");
+            tx = XskRing.map(fd, XdpSockets.XDP_PGOFF_TX_RING,
+                offsets.asSlice(XdpSockets.MMAP_OFFSETS_TX, ringOffsetSize), ringSize, XdpSockets.XDP_DESC_SIZE,
+                true, "TX ring");
             fill = XskRing.map(fd, XdpSockets.XDP_UMEM_PGOFF_FILL_RING,
-                offsets.asSlice(XdpSockets.MMAP_OFFSETS_FR, 32), ringSize, XdpSockets.UMEM_ADDR_SIZE, true,
-                "fill ring");
+                offsets.asSlice(XdpSockets.MMAP_OFFSETS_FR, ringOffsetSize), ringSize, XdpSockets.UMEM_ADDR_SIZE,
+                true, "fill ring");
             completion = XskRing.map(fd, XdpSockets.XDP_UMEM_PGOFF_COMPLETION_RING,
-                offsets.asSlice(XdpSockets.MMAP_OFFSETS_CR, 32), ringSize, XdpSockets.UMEM_ADDR_SIZE, false,
-                "completion ring");
+                offsets.asSlice(XdpSockets.MMAP_OFFSETS_CR, ringOffsetSize), ringSize, XdpSockets.UMEM_ADDR_SIZE,
+                false, "completion ring");
 
             // No copy flag lets the kernel pick zero copy where the driver supports it, copy mode otherwise
             // (xp_assign_dev falls back unless XDP_ZEROCOPY forces it).
@@ -188,7 +191,8 @@ public final class AfXdpPort implements Port
 
             final MemorySegment options = setup.allocate(XdpSockets.XDP_OPTIONS_LAYOUT);
             Libc.getsockopt(fd, XdpSockets.SOL_XDP, XdpSockets.XDP_OPTIONS, options, "XDP_OPTIONS");
-            zeroCopy = (options.get(ValueLayout.JAVA_INT, 0) & XdpSockets.XDP_OPTIONS_ZEROCOPY) != 0;
+            zeroCopy = (options.get(ValueLayout.JAVA_INT, XdpSockets.OPTIONS_FLAGS) & XdpSockets.XDP_OPTIONS_ZEROCOPY)
+                != 0;
         }
         if (settings.busyPoll())
         {
@@ -511,9 +515,13 @@ public final class AfXdpPort implements Port
         {
             final MemorySegment stats = call.allocate(XdpSockets.XDP_STATISTICS_LAYOUT);
             Libc.getsockopt(fd, XdpSockets.SOL_XDP, XdpSockets.XDP_STATISTICS, stats, "XDP_STATISTICS");
-            return new XdpStatistics(stats.get(ValueLayout.JAVA_LONG, 0), stats.get(ValueLayout.JAVA_LONG, 8),
-                stats.get(ValueLayout.JAVA_LONG, 16), stats.get(ValueLayout.JAVA_LONG, 24),
-                stats.get(ValueLayout.JAVA_LONG, 32), stats.get(ValueLayout.JAVA_LONG, 40));
+            return new XdpStatistics(
+                stats.get(ValueLayout.JAVA_LONG, XdpSockets.STATISTICS_RX_DROPPED),
+                stats.get(ValueLayout.JAVA_LONG, XdpSockets.STATISTICS_RX_INVALID_DESCS),
+                stats.get(ValueLayout.JAVA_LONG, XdpSockets.STATISTICS_TX_INVALID_DESCS),
+                stats.get(ValueLayout.JAVA_LONG, XdpSockets.STATISTICS_RX_RING_FULL),
+                stats.get(ValueLayout.JAVA_LONG, XdpSockets.STATISTICS_RX_FILL_RING_EMPTY_DESCS),
+                stats.get(ValueLayout.JAVA_LONG, XdpSockets.STATISTICS_TX_RING_EMPTY_DESCS));
         }
     }
 

@@ -17,12 +17,13 @@ import static io.fulcrum.dataplane.port.afxdp.BpfAssembler.R5;
 import static io.fulcrum.dataplane.port.afxdp.BpfAssembler.R6;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 
+import io.fulcrum.dataplane.packet.Ethernet;
+import io.fulcrum.dataplane.packet.Ipv4;
+import io.fulcrum.dataplane.packet.Ipv6;
 import io.fulcrum.dataplane.sys.Bpf;
-import io.fulcrum.dataplane.sys.Libc;
 import io.fulcrum.dataplane.sys.NativeException;
 
 /**
@@ -33,57 +34,28 @@ import io.fulcrum.dataplane.sys.NativeException;
  * ({@code bpf_redirect_map} with XDP_PASS as the fallback when no socket is there). Every other frame gets XDP_PASS,
  * so ARP, VRRP, health checks and management keep reaching the host stack.
  *
- * <p>Attached through a BPF link: closing this object (or the process dying, even by SIGKILL) detaches it, so a
- * restart never finds a stale program. Not thread-safe; VIP updates are single map writes and may run while
- * traffic flows.
+ * <p>Attached through a BPF link ({@link LoadedXdpProgram}). Not thread-safe; VIP updates are single map writes and
+ * may run while traffic flows.
  */
-public final class XdpProgram implements AutoCloseable
+public final class XdpProgram extends LoadedXdpProgram
 {
-    /** Let the kernel choose: native (driver) XDP where the driver has it, generic otherwise. */
-    public static final int MODE_AUTO = 0;
-    /** Generic XDP, on the skb path: works everywhere, slowest, copy-mode sockets only. */
-    public static final int MODE_SKB = Bpf.XDP_FLAGS_SKB_MODE;
-    /** Native XDP in the driver (veth, most 10G+ NICs). */
-    public static final int MODE_DRIVER = Bpf.XDP_FLAGS_DRV_MODE;
-
     public static final int MAX_QUEUES = 64;
     public static final int MAX_VIPS = 4096;
 
-    /* struct xdp_md — include/uapi/linux/bpf.h */
-    private static final int XDP_MD_DATA = 0;
-    private static final int XDP_MD_DATA_END = 4;
-    private static final int XDP_MD_RX_QUEUE_INDEX = 16;
-
-    /* EtherTypes as a little-endian load of the network-order field reads them (bytes swapped) */
-    private static final int ETH_P_IP_LOADED = 0x0008;
-    private static final int ETH_P_IPV6_LOADED = 0xDD86;
-    private static final int ETH_P_8021Q_LOADED = 0x0081;
-    private static final int ETH_P_8021AD_LOADED = 0xA888;
-
-    private static final int ETH_HLEN = 14;
-    private static final int VLAN_HLEN = 4;
-    private static final int IPV4_DADDR = 16;
-    private static final int IPV4_MIN_HLEN = 20;
-    private static final int IPV6_DADDR = 24;
-    private static final int IPV6_HLEN = 40;
+    private static final int ETH_P_8021Q_LOADED = loaded16(Ethernet.TYPE_VLAN);
+    private static final int ETH_P_8021AD_LOADED = loaded16(0x88A8); // 802.1ad S-tag
+    private static final int VLAN_HLEN = Ethernet.VLAN_HEADER_LENGTH - Ethernet.HEADER_LENGTH;
 
     private final int vips4;
     private final int vips6;
     private final int xsks;
-    private final int program;
-    private final int instructionCount;
-    private int link = -1;
-    private String interfaceName = "";
-    private int ifIndex;
-    private boolean closed;
 
-    private XdpProgram(final int vips4, final int vips6, final int xsks, final int program, final int instructionCount)
+    private XdpProgram(final int[] maps)
     {
-        this.vips4 = vips4;
-        this.vips6 = vips6;
-        this.xsks = xsks;
-        this.program = program;
-        this.instructionCount = instructionCount;
+        super("fulcrum_steer", steering(maps[0], maps[1], maps[2]), maps);
+        this.vips4 = maps[0];
+        this.vips6 = maps[1];
+        this.xsks = maps[2];
     }
 
     /**
@@ -105,29 +77,10 @@ public final class XdpProgram implements AutoCloseable
 
     private static XdpProgram loadOrThrow()
     {
-        int vips4 = -1;
-        int vips6 = -1;
-        int xsks = -1;
-        try
-        {
-            vips4 = Bpf.mapCreate(Bpf.BPF_MAP_TYPE_HASH, 4, 4, MAX_VIPS, "vips4");
-            vips6 = Bpf.mapCreate(Bpf.BPF_MAP_TYPE_HASH, 16, 4, MAX_VIPS, "vips6");
-            xsks = Bpf.mapCreate(Bpf.BPF_MAP_TYPE_XSKMAP, 4, 4, MAX_QUEUES, "xsks");
-            final BpfAssembler code = steering(vips4, vips6, xsks);
-            try (Arena arena = Arena.ofConfined())
-            {
-                final int program = Bpf.progLoad(Bpf.BPF_PROG_TYPE_XDP, code.assemble(arena), "GPL",
-                    "fulcrum_steer", Bpf.BPF_XDP);
-                return new XdpProgram(vips4, vips6, xsks, program, code.size());
-            }
-        }
-        catch (final RuntimeException e)
-        {
-            Bpf.close(vips4);
-            Bpf.close(vips6);
-            Bpf.close(xsks);
-            throw e;
-        }
+        return new XdpProgram(createMaps(
+            new MapDefinition(Bpf.BPF_MAP_TYPE_HASH, 4, 4, MAX_VIPS, "vips4"),
+            new MapDefinition(Bpf.BPF_MAP_TYPE_HASH, 16, 4, MAX_VIPS, "vips6"),
+            new MapDefinition(Bpf.BPF_MAP_TYPE_XSKMAP, 4, 4, MAX_QUEUES, "xsks")));
     }
 
     /**
@@ -141,20 +94,12 @@ public final class XdpProgram implements AutoCloseable
         final XdpProgram loaded = load();
         try
         {
-            loaded.ifIndex = Libc.ifNameToIndex(ifName);
-            loaded.link = Bpf.linkCreateXdp(loaded.program, loaded.ifIndex, mode);
-            loaded.interfaceName = ifName;
+            loaded.attachTo(ifName, mode);
             return loaded;
         }
         catch (final NativeException e)
         {
-            loaded.close();
             throw new AfXdpUnavailableException("XDP program on " + ifName + ": " + e.getMessage(), e.errno(), e);
-        }
-        catch (final RuntimeException e)
-        {
-            loaded.close();
-            throw e;
         }
     }
 
@@ -163,16 +108,16 @@ public final class XdpProgram implements AutoCloseable
     {
         return new BpfAssembler()
             .movReg(R6, R1)
-            .ldx(BPF_W, R2, R1, XDP_MD_DATA)
-            .ldx(BPF_W, R3, R1, XDP_MD_DATA_END)
-            .movReg(R4, R2).addImm(R4, ETH_HLEN).jumpReg(BPF_JGT, R4, R3, "pass")
-            .ldx(BPF_H, R5, R2, 12)
+            .ldx(BPF_W, R2, R1, Bpf.XDP_MD_DATA)
+            .ldx(BPF_W, R3, R1, Bpf.XDP_MD_DATA_END)
+            .movReg(R4, R2).addImm(R4, Ethernet.HEADER_LENGTH).jumpReg(BPF_JGT, R4, R3, "pass")
+            .ldx(BPF_H, R5, R2, Ethernet.ETHER_TYPE)
             .jumpImm(BPF_JEQ, R5, ETH_P_8021Q_LOADED, "vlan")
             .jumpImm(BPF_JEQ, R5, ETH_P_8021AD_LOADED, "vlan")
             .jump("l3")
             .label("vlan")
-            .movReg(R4, R2).addImm(R4, ETH_HLEN + VLAN_HLEN).jumpReg(BPF_JGT, R4, R3, "pass")
-            .ldx(BPF_H, R5, R2, 16)
+            .movReg(R4, R2).addImm(R4, Ethernet.VLAN_HEADER_LENGTH).jumpReg(BPF_JGT, R4, R3, "pass")
+            .ldx(BPF_H, R5, R2, Ethernet.VLAN_ETHER_TYPE)
             .addImm(R2, VLAN_HLEN) // from here on r2 + 14 is the network header, tagged or not
             .label("l3")
             .jumpImm(BPF_JEQ, R5, ETH_P_IP_LOADED, "ipv4")
@@ -180,24 +125,24 @@ public final class XdpProgram implements AutoCloseable
             .jump("pass")
 
             .label("ipv4")
-            .movReg(R4, R2).addImm(R4, ETH_HLEN + IPV4_MIN_HLEN).jumpReg(BPF_JGT, R4, R3, "pass")
-            .ldx(BPF_W, R5, R2, ETH_HLEN + IPV4_DADDR)
+            .movReg(R4, R2).addImm(R4, Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH).jumpReg(BPF_JGT, R4, R3, "pass")
+            .ldx(BPF_W, R5, R2, Ethernet.HEADER_LENGTH + Ipv4.DESTINATION)
             .stx(BPF_W, R10, -4, R5)
             .loadMapFd(R1, vips4).movReg(R2, R10).addImm(R2, -4).call(BPF_FUNC_MAP_LOOKUP_ELEM)
             .jumpImm(BPF_JEQ, R0, 0, "pass")
             .jump("redirect")
 
             .label("ipv6")
-            .movReg(R4, R2).addImm(R4, ETH_HLEN + IPV6_HLEN).jumpReg(BPF_JGT, R4, R3, "pass")
-            .ldx(BPF_DW, R5, R2, ETH_HLEN + IPV6_DADDR)
+            .movReg(R4, R2).addImm(R4, Ethernet.HEADER_LENGTH + Ipv6.HEADER_LENGTH).jumpReg(BPF_JGT, R4, R3, "pass")
+            .ldx(BPF_DW, R5, R2, Ethernet.HEADER_LENGTH + Ipv6.DESTINATION)
             .stx(BPF_DW, R10, -16, R5)
-            .ldx(BPF_DW, R5, R2, ETH_HLEN + IPV6_DADDR + 8)
+            .ldx(BPF_DW, R5, R2, Ethernet.HEADER_LENGTH + Ipv6.DESTINATION + 8)
             .stx(BPF_DW, R10, -8, R5)
             .loadMapFd(R1, vips6).movReg(R2, R10).addImm(R2, -16).call(BPF_FUNC_MAP_LOOKUP_ELEM)
             .jumpImm(BPF_JEQ, R0, 0, "pass")
 
             .label("redirect")
-            .ldx(BPF_W, R2, R6, XDP_MD_RX_QUEUE_INDEX)
+            .ldx(BPF_W, R2, R6, Bpf.XDP_MD_RX_QUEUE_INDEX)
             .loadMapFd(R1, xsks)
             .movImm(R3, Bpf.XDP_PASS) // flags: the action when no socket is registered for this queue
             .call(BPF_FUNC_REDIRECT_MAP)
@@ -211,30 +156,19 @@ public final class XdpProgram implements AutoCloseable
     /** Steers traffic to {@code vip} into the sockets from now on. */
     public void addVip(final InetAddress vip)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            Bpf.mapUpdateElem(vipMap(vip), arena.allocateFrom(ValueLayout.JAVA_BYTE, vip.getAddress()),
-                arena.allocateFrom(ValueLayout.JAVA_INT, 1), Bpf.BPF_ANY);
-        }
+        put(vipMap(vip), vip.getAddress());
     }
 
     /** Stops steering {@code vip}; returns false when it was not steered. */
     public boolean removeVip(final InetAddress vip)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            return Bpf.mapDeleteElem(vipMap(vip), arena.allocateFrom(ValueLayout.JAVA_BYTE, vip.getAddress()));
-        }
+        return remove(vipMap(vip), vip.getAddress());
     }
 
     /** Whether {@code vip} is in the program's VIP maps (reads the kernel's map, not a copy). */
     public boolean steers(final InetAddress vip)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            return Bpf.mapLookupElem(vipMap(vip), arena.allocateFrom(ValueLayout.JAVA_BYTE, vip.getAddress()),
-                arena.allocate(ValueLayout.JAVA_INT));
-        }
+        return contains(vipMap(vip), vip.getAddress());
     }
 
     /** Puts an AF_XDP socket in the XSKMAP for {@code queueId}: frames steered on that queue go to it. */
@@ -250,7 +184,7 @@ public final class XdpProgram implements AutoCloseable
     /** Removes the socket of {@code queueId} from the XSKMAP; returns false when none was there. */
     public boolean unregisterSocket(final int queueId)
     {
-        if (closed)
+        if (closed())
         {
             return false;
         }
@@ -263,43 +197,5 @@ public final class XdpProgram implements AutoCloseable
     private int vipMap(final InetAddress vip)
     {
         return vip.getAddress().length == 4 ? vips4 : vips6;
-    }
-
-    /** The interface it is attached to, or "" when only loaded. */
-    public String interfaceName()
-    {
-        return interfaceName;
-    }
-
-    public int ifIndex()
-    {
-        return ifIndex;
-    }
-
-    public int instructionCount()
-    {
-        return instructionCount;
-    }
-
-    public boolean attached()
-    {
-        return link >= 0;
-    }
-
-    /** Detaches (closes the link), then frees the program and its maps. Idempotent. */
-    @Override
-    public void close()
-    {
-        if (closed)
-        {
-            return;
-        }
-        closed = true;
-        Bpf.close(link);
-        link = -1;
-        Bpf.close(program);
-        Bpf.close(xsks);
-        Bpf.close(vips6);
-        Bpf.close(vips4);
     }
 }
