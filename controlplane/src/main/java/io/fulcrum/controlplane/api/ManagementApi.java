@@ -78,6 +78,12 @@ final class ManagementApi
         }
     }
 
+    /** Whether answering {@code request} runs an external program ({@code fulcrum-upgrade --status}). */
+    static boolean runsProgram(final ApiRequest request)
+    {
+        return "GET".equals(request.method()) && request.path().equals(PREFIX + "upgrade");
+    }
+
     /** Null when the request is a GET, else the 405 answer for a read-only resource. */
     private ApiResponse get(final ApiRequest request)
     {

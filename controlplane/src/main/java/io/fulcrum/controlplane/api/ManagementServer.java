@@ -1,6 +1,7 @@
 package io.fulcrum.controlplane.api;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLException;
@@ -38,6 +39,8 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
@@ -49,7 +52,9 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * <p>An upgrade upload ({@link UpgradeUpload}) streams to disk ahead of the aggregator, which holds small bodies only.
  *
  * <p>Requests are answered on the event-loop thread, one at a time: {@link ApplianceControl} calls are short except
- * a reload, and a status page that waits for a reload to finish is the right behaviour.
+ * a reload, and a status page that waits for a reload to finish is the right behaviour. Calls that run an external
+ * program (the upgrade installer) are the exception: {@link ProgramCalls} runs them on a thread of their own and the
+ * answer is written when it is there, so a slow or hung installer holds up no other request.
  */
 public final class ManagementServer implements AutoCloseable
 {
@@ -59,12 +64,15 @@ public final class ManagementServer implements AutoCloseable
 
     private final EventLoopGroup group;
     private final Channel channel;
+    private final ProgramCalls programs;
     private final boolean tls;
 
-    private ManagementServer(final EventLoopGroup group, final Channel channel, final boolean tls)
+    private ManagementServer(final EventLoopGroup group, final Channel channel, final ProgramCalls programs,
+        final boolean tls)
     {
         this.group = group;
         this.channel = channel;
+        this.programs = programs;
         this.tls = tls;
     }
 
@@ -83,7 +91,8 @@ public final class ManagementServer implements AutoCloseable
             epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         final EventLoopGroup group =
             new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("fulcrum-api", true), io);
-        final RequestHandler handler = new RequestHandler(api);
+        final ProgramCalls programs = new ProgramCalls(api);
+        final RequestHandler handler = new RequestHandler(api, programs);
         try
         {
             final Channel channel = new ServerBootstrap()
@@ -101,7 +110,7 @@ public final class ManagementServer implements AutoCloseable
                         ch.pipeline().addLast(
                             new ReadTimeoutHandler(IDLE_CONNECTION_SECONDS),
                             new HttpServerCodec(),
-                            new UpgradeUpload(api),
+                            new UpgradeUpload(api, programs),
                             new HttpObjectAggregator(MAX_BODY_BYTES),
                             handler);
                     }
@@ -109,11 +118,12 @@ public final class ManagementServer implements AutoCloseable
                 .bind(settings.listen())
                 .sync()
                 .channel();
-            return new ManagementServer(group, channel, ssl != null);
+            return new ManagementServer(group, channel, programs, ssl != null);
         }
         catch (final Exception e)
         {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            programs.close();
             if (e instanceof InterruptedException)
             {
                 Thread.currentThread().interrupt();
@@ -154,6 +164,7 @@ public final class ManagementServer implements AutoCloseable
     public void close()
     {
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        programs.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
@@ -177,24 +188,44 @@ public final class ManagementServer implements AutoCloseable
         }
     }
 
+    /** Writes {@code response} on the channel's event loop once it is there; a failed one closes the connection. */
+    static CompletableFuture<Void> writeWhenDone(final ChannelHandlerContext ctx,
+        final CompletableFuture<ApiResponse> response, final boolean keepAlive)
+    {
+        return response.thenAcceptAsync(answer -> write(ctx, answer, keepAlive), ctx.executor())
+            .whenComplete((done, failure) ->
+            {
+                if (failure != null)
+                {
+                    ctx.close();
+                }
+            });
+    }
+
     /** Adapts Netty's aggregated request to {@link ManagementApi} and writes its answer back. */
     @ChannelHandler.Sharable
     private static final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
-        private final ManagementApi api;
+        /** The last answer on a connection that waits for a program; those after it are written after it. */
+        private static final AttributeKey<CompletableFuture<Void>> PENDING = AttributeKey.valueOf("fulcrum-pending");
 
-        RequestHandler(final ManagementApi api)
+        private final ManagementApi api;
+        private final ProgramCalls programs;
+
+        RequestHandler(final ManagementApi api, final ProgramCalls programs)
         {
             this.api = api;
+            this.programs = programs;
         }
 
         @Override
         protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request)
         {
-            ApiResponse response;
+            final boolean keepAlive = HttpUtil.isKeepAlive(request) && !request.decoderResult().isFailure();
+            final CompletableFuture<ApiResponse> response;
             if (request.decoderResult().isFailure())
             {
-                response = api.error(400, "bad_request", "malformed HTTP request");
+                response = CompletableFuture.completedFuture(api.error(400, "bad_request", "malformed HTTP request"));
             }
             else
             {
@@ -205,16 +236,32 @@ public final class ManagementServer implements AutoCloseable
                     request.headers().get(HttpHeaderNames.AUTHORIZATION),
                     request.headers().get(HttpHeaderNames.ACCEPT),
                     body);
-                try
-                {
-                    response = api.handle(apiRequest);
-                }
-                catch (final RuntimeException e)
-                {
-                    response = api.error(500, "internal_error", e.toString());
-                }
+                response = ManagementApi.runsProgram(apiRequest) ? programs.answer(() -> api.handle(apiRequest))
+                    : CompletableFuture.completedFuture(answer(apiRequest));
             }
-            write(ctx, response, HttpUtil.isKeepAlive(request) && !request.decoderResult().isFailure());
+            final Attribute<CompletableFuture<Void>> pending = ctx.channel().attr(PENDING);
+            final CompletableFuture<Void> before = pending.get();
+            if ((before == null || before.isDone()) && response.isDone())
+            {
+                pending.set(null);
+                write(ctx, response.join(), keepAlive);
+                return;
+            }
+            // A pipelining client gets its answers in the order it asked (RFC 9112 section 9.3.2).
+            pending.set(writeWhenDone(ctx, before == null ? response : before.thenCompose(written -> response),
+                keepAlive));
+        }
+
+        private ApiResponse answer(final ApiRequest request)
+        {
+            try
+            {
+                return api.handle(request);
+            }
+            catch (final RuntimeException e)
+            {
+                return api.error(500, "internal_error", e.toString());
+            }
         }
 
         @Override

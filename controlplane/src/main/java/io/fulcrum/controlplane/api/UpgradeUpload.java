@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -44,6 +45,7 @@ final class UpgradeUpload extends ChannelInboundHandlerAdapter
     static final long MAX_UPLOAD_BYTES = 1L << 30;
 
     private final ManagementApi api;
+    private final ProgramCalls programs;
     private FileChannel file;
     private Path partial;
     private MessageDigest digest;
@@ -54,9 +56,10 @@ final class UpgradeUpload extends ChannelInboundHandlerAdapter
     /** After a refusal: the rest of that request's body is dropped (the connection is closing). */
     private boolean discarding;
 
-    UpgradeUpload(final ManagementApi api)
+    UpgradeUpload(final ManagementApi api, final ProgramCalls programs)
     {
         this.api = api;
+        this.programs = programs;
     }
 
     @Override
@@ -102,7 +105,7 @@ final class UpgradeUpload extends ChannelInboundHandlerAdapter
                 if (content instanceof LastHttpContent)
                 {
                     uploading = false;
-                    ManagementServer.write(ctx, finish(), false);
+                    ManagementServer.writeWhenDone(ctx, finish(), false);
                 }
             }
             finally
@@ -191,7 +194,8 @@ final class UpgradeUpload extends ChannelInboundHandlerAdapter
         }
     }
 
-    private ApiResponse finish()
+    /** The refusal, or the installer's answer once it started (systemd-run runs off the event loop). */
+    private CompletableFuture<ApiResponse> finish()
     {
         final String actual = HexFormat.of().formatHex(digest.digest());
         try
@@ -202,8 +206,9 @@ final class UpgradeUpload extends ChannelInboundHandlerAdapter
             if (!actual.equals(expectedSha256))
             {
                 abandon();
-                return api.error(400, "checksum_mismatch", "the upload's SHA-256 is " + actual + ", not "
-                    + expectedSha256 + " (" + received + " bytes received): nothing was installed");
+                return CompletableFuture.completedFuture(api.error(400, "checksum_mismatch", "the upload's SHA-256 "
+                    + "is " + actual + ", not " + expectedSha256 + " (" + received + " bytes received): nothing was "
+                    + "installed"));
             }
             final Path stored = partial.resolveSibling("upload-" + actual.substring(0, 16) + ".rootfs.zst");
             Files.move(partial, stored, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -217,12 +222,13 @@ final class UpgradeUpload extends ChannelInboundHandlerAdapter
             {
                 Files.deleteIfExists(sig);
             }
-            return api.upgradeStarted(stored, actual);
+            return programs.answer(() -> api.upgradeStarted(stored, actual));
         }
         catch (final IOException e)
         {
             abandon();
-            return api.error(507, "cannot_store", "storing the upload failed: " + e.getMessage());
+            return CompletableFuture.completedFuture(api.error(507, "cannot_store", "storing the upload failed: "
+                + e.getMessage()));
         }
     }
 

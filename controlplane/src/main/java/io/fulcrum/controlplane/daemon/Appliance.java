@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -34,22 +33,17 @@ import io.fulcrum.controlplane.config.DataplaneModel;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.config.IpLiterals;
 import io.fulcrum.controlplane.config.PoolConfig;
-import io.fulcrum.controlplane.config.ServiceConfig;
 import io.fulcrum.controlplane.config.ServiceModel;
 import io.fulcrum.controlplane.health.HealthChecker;
-import io.fulcrum.controlplane.health.HealthStatus;
 import io.fulcrum.controlplane.health.HealthTarget;
 import io.fulcrum.dataplane.Dataplane;
 import io.fulcrum.dataplane.DataplaneSettings;
-import io.fulcrum.dataplane.balance.Backend;
 import io.fulcrum.dataplane.balance.Service;
 import io.fulcrum.dataplane.flow.ConnectionTableFiles;
 import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.stats.CounterTotals;
-import io.fulcrum.dataplane.stats.CounterType;
 import io.fulcrum.dataplane.stats.CountersFile;
 import io.fulcrum.dataplane.sync.SyncAgent;
-import io.fulcrum.dataplane.sync.SyncCounters;
 import io.fulcrum.dataplane.sync.SyncSettings;
 import io.fulcrum.dataplane.sys.Privileges;
 
@@ -62,12 +56,6 @@ import io.fulcrum.dataplane.sys.Privileges;
  */
 public final class Appliance implements ApplianceControl, AutoCloseable
 {
-    /** A worker whose duty cycles stood still this long makes the appliance unhealthy. */
-    private static final Duration HEALTH_STALL_LIMIT = Duration.ofSeconds(5);
-    /** The image's installer (image/rootfs/usr/sbin/fulcrum-upgrade) and where uploads wait for it. */
-    private static final Path UPGRADE_PROGRAM = Path.of("/usr/sbin/fulcrum-upgrade");
-    private static final Path UPGRADE_UPLOADS = Path.of("/data/upgrade/incoming");
-
     /** Keeps fanout groups of two appliances in one namespace apart (tests, the lab). */
     private static final int FANOUT_GROUP_BASE = (int)(ProcessHandle.current().pid() & 0x7fff) + 1;
 
@@ -78,11 +66,11 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     private final Map<Integer, Long> macs;
     private final CountersFile counters;
     private final EventLog log;
-    private final Instant started = Instant.now();
+    private final ApplianceViews views;
+    private final UpgradeProgram upgrades;
     /** Health verdicts arrive on the checker's event loop; republishing (which may resolve a MAC) runs here. */
     private final ExecutorService control = Executors.newSingleThreadExecutor(
         Thread.ofPlatform().name("fulcrum-control").daemon(true).factory());
-    private final WorkerProgress healthProgress;
     private HealthChecker health;
     private ManagementServer api;
     private VrrpPair vrrp;
@@ -103,7 +91,9 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         this.running = running;
         this.published = published;
         this.log = log;
-        this.healthProgress = workerProgress(HEALTH_STALL_LIMIT);
+        this.views = new ApplianceViews(dataplane, interfaces.isEmpty() ? "none" : interfaces.getFirst().mode(), states,
+            counters, workerProgress(ApplianceViews.HEALTH_STALL_LIMIT));
+        this.upgrades = new UpgradeProgram(log);
     }
 
     /** Checks that this process may run a data plane at all; returns why not, or null. */
@@ -440,33 +430,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     @Override
     public Views.Status status()
     {
-        final FulcrumConfig config = running;
-        return new Views.Status(FulcrumBuild.version(), started, Duration.between(started, Instant.now()).toSeconds(),
-            config.source().toString(), interfaces.isEmpty() ? "none" : interfaces.getFirst().mode(),
-            dataplane.workers().size(), vrrp == null ? List.of() : vrrp.views(), sync());
-    }
-
-    private Views.Sync sync()
-    {
-        final SyncAgent sync = dataplane.sync();
-        if (sync == null)
-        {
-            return Views.Sync.OFF;
-        }
-        final SyncCounters c = sync.counters();
-        final CounterTotals totals = counters();
-        final String peer = running.sync().map(s -> s.peer().getAddress().getHostAddress() + ":" + s.peer().getPort())
-            .orElse("");
-        return new Views.Sync(true, sync.role().name().toLowerCase(), peer, c.value(SyncCounters.RECORDS_SENT),
-            c.value(SyncCounters.RECORDS_INSTALLED),
-            c.value(SyncCounters.RESYNCS_COMPLETED),
-            c.value(SyncCounters.REFUSED_AUTHENTICATION)
-                + c.value(SyncCounters.REFUSED_REPLAY)
-                + c.value(SyncCounters.REFUSED_STALE_SESSION)
-                + c.value(SyncCounters.MALFORMED),
-            totals.total(CounterType.SYNC_RING_DROPPED),
-            c.value(SyncCounters.MEMORY_BYTES),
-            c.value(SyncCounters.MAX_BYTES_PER_SECOND));
+        return views.status(running, vrrp);
     }
 
     /** A tracker of the workers' duty cycles (the systemd watchdog has its own, with its own limit). */
@@ -479,161 +443,43 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     @Override
     public Views.Health health()
     {
-        final List<String> problems = new ArrayList<>();
-        if (dataplane.workers().isEmpty())
-        {
-            problems.add("the data plane has no workers");
-        }
-        final List<Integer> stalled = healthProgress.stalled();
-        if (!stalled.isEmpty())
-        {
-            problems.add("data-plane worker(s) " + stalled + " finished no duty cycle for "
-                + HEALTH_STALL_LIMIT.toSeconds() + " s");
-        }
-        if (vrrp != null)
-        {
-            for (final Views.Vrrp instance : vrrp.views())
-            {
-                if (!instance.state().equals("master") && !instance.state().equals("backup"))
-                {
-                    problems.add("VRRP instance " + instance.instance() + " is " + instance.state());
-                }
-            }
-        }
-        return new Views.Health(problems.isEmpty(), FulcrumBuild.version(), problems);
-    }
-
-    @Override
-    public Path upgradeUploads()
-    {
-        return Files.isExecutable(UPGRADE_PROGRAM) ? UPGRADE_UPLOADS : null;
-    }
-
-    /**
-     * Runs the installer as a transient unit of its own (systemd-run), not as this daemon's child: it must survive a
-     * restart of fulcrum.service (the watchdog's, or the reboot it ends with) half-way through writing a slot.
-     */
-    @Override
-    public Views.Upgrade upgrade(final Path file, final String sha256)
-    {
-        final String unit = "fulcrum-upgrade-api";
-        final ProgramOutput run = runProgram(List.of("systemd-run", "--unit=" + unit, "--collect", "--quiet",
-            "--property=TimeoutStartSec=infinity", "--property=StandardOutput=journal+console",
-            UPGRADE_PROGRAM.toString(), "--sha256", sha256, file.toString()));
-        if (run.exitCode() != 0)
-        {
-            return new Views.Upgrade(false, file.toString(), sha256,
-                "the installer did not start: " + run.output().strip());
-        }
-        log.event("upgrade", "upgrade from " + file + " started (journalctl -u " + unit + ")", "file",
-            file.toString(), "sha256", sha256);
-        return new Views.Upgrade(true, file.toString(), sha256, "installing into the standby slot, then rebooting "
-            + "into it on trial; follow it with: journalctl -u " + unit + " -f");
-    }
-
-    @Override
-    public String upgradeStatus()
-    {
-        if (!Files.isExecutable(UPGRADE_PROGRAM))
-        {
-            return "not an appliance image: " + UPGRADE_PROGRAM + " is missing\n";
-        }
-        return runProgram(List.of(UPGRADE_PROGRAM.toString(), "--status")).output();
-    }
-
-    private record ProgramOutput(int exitCode, String output)
-    {
-    }
-
-    private static ProgramOutput runProgram(final List<String> command)
-    {
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return new ProgramOutput(process.waitFor(), output);
-        }
-        catch (final IOException e)
-        {
-            return new ProgramOutput(127, command.getFirst() + ": " + e.getMessage());
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            return new ProgramOutput(130, command.getFirst() + ": interrupted");
-        }
+        return views.health(vrrp);
     }
 
     @Override
     public synchronized List<Views.Service> services()
     {
-        final CounterTotals totals = counters();
-        final List<Views.Service> views = new ArrayList<>();
-        for (int i = 0; i < published.size(); i++)
-        {
-            final Service service = published.get(i);
-            final ServiceConfig config = running.services().get(i);
-            final List<Views.Backend> backends = new ArrayList<>();
-            for (final Backend backend : service.backends())
-            {
-                backends.add(backendView(config.pool(), backend, totals));
-            }
-            views.add(new Views.Service(service.name(), IpLiterals.format(service.vip()), service.port(),
-                service.protocol() == Service.TCP ? "tcp" : "udp", service.encapsulation().name().toLowerCase(),
-                config.pool(), totals.value(CounterType.SERVICE_PACKETS, service.id()),
-                totals.value(CounterType.SERVICE_BYTES, service.id()),
-                totals.value(CounterType.SERVICE_NEW_FLOWS, service.id()), backends));
-        }
-        return views;
+        return views.services(running, published, health);
     }
 
     @Override
     public synchronized List<Views.Backend> backends()
     {
-        final CounterTotals totals = counters();
-        final List<Views.Backend> views = new ArrayList<>();
-        final Set<BackendStates.Key> seen = new HashSet<>();
-        for (int i = 0; i < published.size(); i++)
-        {
-            final String pool = running.services().get(i).pool();
-            for (final Backend backend : published.get(i).backends())
-            {
-                if (seen.add(new BackendStates.Key(pool, backend.address())))
-                {
-                    views.add(backendView(pool, backend, totals));
-                }
-            }
-        }
-        return views;
-    }
-
-    private Views.Backend backendView(final String pool, final Backend backend, final CounterTotals totals)
-    {
-        final BackendStates.Key key = new BackendStates.Key(pool, backend.address());
-        return new Views.Backend(pool, IpLiterals.format(backend.address()), backend.weight(), states.admin(key),
-            states.health(key), backend.state().name().toLowerCase(), healthHistory(key),
-            totals.value(CounterType.BACKEND_PACKETS, backend.id()), totals.value(CounterType.BACKEND_BYTES,
-            backend.id()), totals.value(CounterType.BACKEND_NEW_FLOWS, backend.id()));
-    }
-
-    /** Recent health results of a backend, oldest first; none when its pool has no health check. */
-    private List<Views.HealthResult> healthHistory(final BackendStates.Key key)
-    {
-        final HealthStatus status = health == null ? null : health.status(key.pool(), key.address());
-        if (status == null)
-        {
-            return List.of();
-        }
-        return status.history().stream()
-            .map(result -> new Views.HealthResult(result.at(), result.ok(), result.millis(), result.detail()))
-            .toList();
+        return views.backends(running, published, health);
     }
 
     @Override
     public CounterTotals counters()
     {
-        return CounterTotals.read(counters.reader());
+        return views.counters();
+    }
+
+    @Override
+    public Path upgradeUploads()
+    {
+        return upgrades.uploads();
+    }
+
+    @Override
+    public Views.Upgrade upgrade(final Path file, final String sha256)
+    {
+        return upgrades.start(file, sha256);
+    }
+
+    @Override
+    public String upgradeStatus()
+    {
+        return upgrades.slots();
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.List;
 
 import io.fulcrum.controlplane.daemon.AdminState;
 import io.fulcrum.controlplane.daemon.ApplianceControl;
+import io.fulcrum.controlplane.daemon.UpgradeProgram;
 import io.fulcrum.controlplane.daemon.Views;
 import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CountersFile;
@@ -35,6 +36,7 @@ public final class RecordingAppliance implements ApplianceControl
     private volatile boolean trafficFlows;
     private String vrrpState = "MASTER";
     private volatile Path upgradeUploads;
+    private volatile UpgradeProgram upgradeProgram;
 
     private static final class MutableBackend
     {
@@ -284,10 +286,17 @@ public final class RecordingAppliance implements ApplianceControl
         return new Views.Upgrade(true, file.toString(), sha256, "installing");
     }
 
+    /** From now on the upgrade status is what {@code program} says (null: a fixed slot table). */
+    public void upgradeProgram(final UpgradeProgram program)
+    {
+        upgradeProgram = program;
+    }
+
     @Override
     public String upgradeStatus()
     {
         calls.add("upgradeStatus");
-        return "SLOT  VERSION\na     " + VERSION + "\n";
+        final UpgradeProgram program = upgradeProgram;
+        return program == null ? "SLOT  VERSION\na     " + VERSION + "\n" : program.slots();
     }
 }

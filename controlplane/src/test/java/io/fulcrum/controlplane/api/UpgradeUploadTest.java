@@ -6,15 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.Socket;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -22,7 +29,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.fulcrum.controlplane.daemon.EventLog;
+import io.fulcrum.controlplane.daemon.UpgradeProgram;
+import io.fulcrum.dataplane.sys.Commands;
 
 /**
  * POST /api/v1/upgrade as an operator sends it: curl uploading a file of several MB (so with Expect: 100-continue)
@@ -160,6 +172,78 @@ class UpgradeUploadTest
 
         assertEquals(RecordingAppliance.VERSION, status.get("version").asText());
         assertEquals("SLOT  VERSION\na     " + RecordingAppliance.VERSION + "\n", status.get("slots").asText());
+    }
+
+    /** An installer whose {@code --status} prints its table only once {@link #release} is called. */
+    private Path waitingInstaller() throws IOException
+    {
+        final Path release = dir.resolve("release");
+        Commands.check("mkfifo", release.toString());
+        final Path program = dir.resolve("fulcrum-upgrade");
+        Files.writeString(program, "#!/bin/sh\nread go < " + release + "\necho 'SLOT  VERSION'\n");
+        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+        api.appliance.upgradeProgram(new UpgradeProgram(program, dir.resolve("incoming"), Duration.ofSeconds(60),
+            new EventLog(new PrintWriter(new StringWriter()), EventLog.Format.HUMAN)));
+        return release;
+    }
+
+    private static void release(final Path release)
+    {
+        Commands.run(Duration.ofSeconds(10), List.of("sh", "-c", "echo go > " + release));
+    }
+
+    private void awaitInstallerAsked() throws InterruptedException
+    {
+        while (!api.appliance.calls().contains("upgradeStatus"))
+        {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void anInstallerThatTakesItsTimeHoldsUpNoOtherRequest() throws Exception
+    {
+        // The installer waits until this test has its status answer: an API that waited for the installer first
+        // would never answer it.
+        final Path release = waitingInstaller();
+        final CompletableFuture<HttpResponse<String>> slots =
+            CompletableFuture.supplyAsync(() -> api.get("/api/v1/upgrade"));
+        awaitInstallerAsked();
+        try
+        {
+            assertEquals(200, api.get("/api/v1/status").statusCode());
+        }
+        finally
+        {
+            release(release);
+        }
+
+        final HttpResponse<String> answer = slots.get();
+        assertEquals(200, answer.statusCode());
+        assertEquals("SLOT  VERSION\n", api.json(answer).get("slots").asText());
+    }
+
+    @Test
+    @Timeout(120)
+    void pipelinedRequestsAreAnsweredInTheOrderAskedWhenTheFirstWaitsForTheInstaller() throws Exception
+    {
+        final Path release = waitingInstaller();
+        try (Socket socket = new Socket(api.server.address().getAddress(), api.server.address().getPort()))
+        {
+            final String auth = "Authorization: Bearer " + ApiServerFixture.TOKEN + "\r\n";
+            socket.getOutputStream().write(("GET /api/v1/upgrade HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n"
+                + "GET /api/v1/vrrp HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            awaitInstallerAsked();
+            release(release);
+
+            final String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            final int slots = answers.indexOf("\"slots\":\"SLOT  VERSION\\n\"");
+            final int vrrp = answers.indexOf("[{\"instance\":\"vi_1\"");
+            assertTrue(slots > 0 && vrrp > slots, answers);
+        }
     }
 
     @Test
