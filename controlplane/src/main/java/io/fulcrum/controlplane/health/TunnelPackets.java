@@ -157,7 +157,7 @@ final class TunnelPackets
                 throw new IllegalStateException("the inner packet does not parse"); // a bug here, not the network's
             }
             final Encapsulator encapsulator = new Encapsulator(tunnel.outer());
-            final long frame = encapsulator.encapsulate(memory, 0, parser, tunnel.encapsulation().ordinal(),
+            final long frame = encapsulator.encapsulate(memory, 0, parser, tunnel.encapsulation(),
                 IpAddresses.hi(backend), IpAddresses.lo(backend), NO_MAC, NO_MAC, flowHash);
             if (frame < 0)
             {

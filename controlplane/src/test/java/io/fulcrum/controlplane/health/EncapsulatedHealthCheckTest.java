@@ -1,19 +1,9 @@
 package io.fulcrum.controlplane.health;
 
-import io.fulcrum.controlplane.config.HealthCheckConfig;
-import io.fulcrum.controlplane.config.HealthCheckType;
-import io.fulcrum.controlplane.config.HealthCheckVia;
-import io.fulcrum.controlplane.config.StatusRange;
-import io.fulcrum.controlplane.lab.LabBackendServer;
-import io.fulcrum.dataplane.balance.Encapsulation;
-import io.fulcrum.dataplane.decap.XdpDecapProgram;
-import io.fulcrum.dataplane.forward.EncapsulationSettings;
-import io.fulcrum.dataplane.port.afxdp.XdpProgram;
-import io.fulcrum.dataplane.sys.Namespaces;
-import io.fulcrum.dataplane.sys.Privileges;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -29,10 +19,20 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import com.sun.net.httpserver.HttpServer;
+import io.fulcrum.controlplane.config.HealthCheckConfig;
+import io.fulcrum.controlplane.config.HealthCheckType;
+import io.fulcrum.controlplane.config.HealthCheckVia;
+import io.fulcrum.controlplane.config.StatusRange;
+import io.fulcrum.dataplane.balance.Encapsulation;
+import io.fulcrum.dataplane.decap.XdpDecapProgram;
+import io.fulcrum.dataplane.forward.EncapsulationSettings;
+import io.fulcrum.dataplane.port.afxdp.XdpProgram;
+import io.fulcrum.dataplane.sys.Namespaces;
+import io.fulcrum.dataplane.sys.Privileges;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Encapsulated checks between network namespaces the test makes: an appliance ({@code lb}, holding the VIP on its
@@ -199,9 +199,17 @@ class EncapsulatedHealthCheckTest
                 decap.addLocalAddress(own);
                 decap.addLocalAddress(own6);
             }
-            final LabBackendServer http = new LabBackendServer(name, HTTP);
-            held.add(http);
+            // The JDK's HTTP server on the wildcard address, answering 200 to every path.
+            final HttpServer http = HttpServer.create(new InetSocketAddress(HTTP), 16);
+            http.createContext("/", exchange ->
+            {
+                final byte[] body = name.getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
             http.start();
+            held.add(() -> http.stop(0));
             if (bindsTheVip)
             {
                 // A UDP server of a DSR service answers from the VIP: bound to it, not to the wildcard.
