@@ -116,7 +116,7 @@ final class ChaosSuiteTest
     private void assertHitless(final Scenario scenario)
     {
         final WorkloadResult w = results.get(scenario).workload();
-        assertEquals(0, w.lost(), scenario.title() + ": " + w.describe());
+        assertEquals(0, w.lost(), scenario.title() + ": " + w.describe() + "; steps: " + results.get(scenario).steps());
         assertEquals(0, w.requestsFailed(), w.describe());
         assertEquals(0, w.newFailedAfterOutage(), "every new connection after the outage is answered: " + w.describe());
         assertTrue(w.requestsAnswered() > (long)w.connections() * 20, "the workload ran: " + w.describe());
