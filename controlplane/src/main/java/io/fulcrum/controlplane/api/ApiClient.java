@@ -8,22 +8,31 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A client of the management API for {@code fulcrum ctl} (and tests): sends the bearer token with every request
- * and hands back the status and body; an unreachable daemon is an {@link IOException}.
+ * and hands back the status and body; an unreachable daemon is an {@link IOException}. {@link #token} finds the
+ * token the way {@code fulcrum ctl} documents it.
  */
 public final class ApiClient
 {
+    /** The environment variable that holds a token when none is given. */
+    public static final String TOKEN_VARIABLE = "FULCRUM_TOKEN";
+    /** Where the appliance keeps its tokens, one a line; the first is used when nothing else names one. */
+    public static final Path DEFAULT_TOKEN_FILE = Path.of("/etc/fulcrum/token");
+
     /** The status and body of one answer. */
     public record Response(int status, String body)
     {
@@ -88,6 +97,64 @@ public final class ApiClient
         {
             throw new IOException(pem + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The bearer token to send: {@code given} when not null, else the first token in {@code tokenFile} when not
+     * null, else {@code $FULCRUM_TOKEN} from {@code environment}, else the first token in {@code defaultTokenFile}.
+     *
+     * @throws MissingTokenException when there is none, or the file to read it from cannot be read or holds none
+     */
+    public static String token(final String given, final Path tokenFile, final Map<String, String> environment,
+        final Path defaultTokenFile) throws MissingTokenException
+    {
+        if (given != null)
+        {
+            return given;
+        }
+        if (tokenFile != null)
+        {
+            return firstToken(tokenFile);
+        }
+        final String fromEnvironment = environment.get(TOKEN_VARIABLE);
+        if (fromEnvironment != null && !fromEnvironment.isBlank())
+        {
+            return fromEnvironment.strip();
+        }
+        if (Files.exists(defaultTokenFile))
+        {
+            return firstToken(defaultTokenFile);
+        }
+        throw new MissingTokenException("no token: give --token or --token-file, set " + TOKEN_VARIABLE
+            + ", or write it to " + defaultTokenFile);
+    }
+
+    private static String firstToken(final Path file) throws MissingTokenException
+    {
+        try
+        {
+            final List<String> tokens = ApiSettings.readTokenFile(file);
+            if (tokens.isEmpty())
+            {
+                throw new MissingTokenException("the token file " + file + " holds no token");
+            }
+            return tokens.get(0);
+        }
+        catch (final NoSuchFileException e)
+        {
+            throw new MissingTokenException("cannot read the token file " + file + ": it does not exist");
+        }
+        catch (final IOException e)
+        {
+            throw new MissingTokenException("cannot read the token file " + file + ": " + describe(e));
+        }
+    }
+
+    /** An I/O failure as a message shows it: its kind, and its own message when it has one. */
+    public static String describe(final IOException e)
+    {
+        final String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : " (" + message + ")");
     }
 
     public Response get(final String path) throws IOException
