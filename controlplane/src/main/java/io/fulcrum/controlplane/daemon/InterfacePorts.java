@@ -1,10 +1,7 @@
 package io.fulcrum.controlplane.daemon;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import io.fulcrum.controlplane.config.PacketIo;
 import io.fulcrum.dataplane.balance.Service;
@@ -18,7 +15,7 @@ import io.fulcrum.dataplane.port.afxdp.XdpProgram;
 
 /**
  * The ports of one interface, one per worker, opened with the configured packet I/O: AF_XDP (an XDP program steers
- * VIP traffic to one socket per receive queue) or AF_PACKET (a fanout group spreads flows over the workers' sockets,
+ * the services' traffic to one socket per receive queue and passes the rest of a VIP's to the host) or AF_PACKET (a fanout group spreads flows over the workers' sockets,
  * and an nftables table keeps the kernel from answering VIP traffic). {@code auto} tries AF_XDP and falls back to
  * AF_PACKET, saying why. Closing releases everything, in reverse order.
  */
@@ -29,7 +26,6 @@ final class InterfacePorts implements AutoCloseable
     private final List<Port> ports;
     private final XdpProgram program;
     private final KernelVipFilter filter;
-    private Set<InetAddress> steered = Set.of();
     private List<Service> filtered = List.of();
 
     private InterfacePorts(final String interfaceName, final String mode, final List<Port> ports,
@@ -71,17 +67,13 @@ final class InterfacePorts implements AutoCloseable
         KernelVipFilter filter = null;
         try
         {
-            for (final Service service : services)
-            {
-                program.addVip(service.vip());
-            }
+            program.steer(services);
             filter = KernelVipFilter.install(services);
             for (int queue = 0; queue < workers; queue++)
             {
                 ports.add(AfXdpPort.open(AfXdpSettings.defaults(interfaceName).withQueueId(queue).withProgram(program)));
             }
             final InterfacePorts opened = new InterfacePorts(interfaceName, "af_xdp", ports, program, filter);
-            opened.steered = vips(services);
             opened.filtered = services;
             return opened;
         }
@@ -126,43 +118,21 @@ final class InterfacePorts implements AutoCloseable
     }
 
     /**
-     * Follows a newly published service list: the XDP program steers the VIPs of services added by a reload (and
-     * stops steering removed ones), and the kernel filter covers exactly the services. Cheap when nothing changed,
-     * since it runs on every publish (health changes publish too).
+     * Follows a newly published service list: the XDP program steers the services added by a reload (and stops
+     * steering removed ones), and the kernel filter covers exactly the services. Cheap when nothing changed, since
+     * it runs on every publish (health changes publish too).
      */
     void follow(final List<Service> services)
     {
         if (program != null)
         {
-            final Set<InetAddress> wanted = vips(services);
-            for (final InetAddress vip : wanted)
-            {
-                if (!steered.contains(vip))
-                {
-                    program.addVip(vip);
-                }
-            }
-            for (final InetAddress vip : steered)
-            {
-                if (!wanted.contains(vip))
-                {
-                    program.removeVip(vip);
-                }
-            }
-            steered = wanted;
+            program.steer(services);
         }
         if (!sameServiceKeys(filtered, services))
         {
             filter.update(services);
             filtered = services;
         }
-    }
-
-    private static Set<InetAddress> vips(final List<Service> services)
-    {
-        final Set<InetAddress> vips = new HashSet<>();
-        services.forEach(service -> vips.add(service.vip()));
-        return vips;
     }
 
     private static boolean sameServiceKeys(final List<Service> a, final List<Service> b)

@@ -44,7 +44,7 @@ public final class ReplayReport
             }
         }
         out.printf("%nDrops by reason:%n");
-        for (int reason = 0; reason < DropReason.COUNT; reason++)
+        for (int reason = 0; reason < DropReason.FIRST_PORT_REASON; reason++) // a replay's port loses nothing
         {
             out.printf("  %-22s %10d%n", DropReason.name(reason), totals.value(CounterType.WORKER_DROP, reason));
         }

@@ -121,12 +121,13 @@ class ManagementServerTest
         final JsonNode totals = counters.get("totals");
         assertEquals(2100, totals.get("rxPackets").asLong());
         assertEquals(2000, totals.get("txPackets").asLong());
-        assertEquals(12, totals.get("dropped").asLong());
+        assertEquals(16, totals.get("dropped").asLong());
         assertEquals(42, totals.get("activeFlows").asLong());
         assertEquals(0.15, totals.get("busyRatio").asDouble(), 1e-9); // 300 busy of 2000 cycles
         assertEquals(10, counters.get("drops").get("no service").asLong());
         assertEquals(2, counters.get("drops").get("malformed").asLong());
         assertEquals(0, counters.get("drops").get("too big").asLong());
+        assertEquals(4, counters.get("drops").get("meant for host").asLong(), "a port's drop");
         assertTrue(counters.get("rows").valueStream().anyMatch(row -> row.get("label").asText().equals("rx packets")
             && row.get("value").asLong() == 2100), counters.toString());
     }

@@ -145,13 +145,16 @@ class MetricsEndpointTest
     }
 
     @Test
-    void dropsAreCountedByReasonSummedOverWorkers()
+    void dropsAreCountedByReasonSummedOverWorkersThePortsToo()
     {
         final Map<String, Double> samples = scrape();
 
         assertEquals(10.0, samples.get("fulcrum_dropped_packets_total{reason=\"no_service\"}"));
         assertEquals(2.0, samples.get("fulcrum_dropped_packets_total{reason=\"malformed\"}"));
-        for (final String reason : new String[] {"no_healthy_backend", "too_big", "no_headroom", "unknown_fragment"})
+        assertEquals(4.0, samples.get("fulcrum_dropped_packets_total{reason=\"meant_for_host\"}"),
+            "a frame the port could not give to the host");
+        for (final String reason : new String[] {"no_healthy_backend", "too_big", "no_headroom", "unknown_fragment",
+            "rx_too_long", "rx_ring_full", "rx_no_buffer", "tx_ring_full", "tx_error"})
         {
             assertEquals(0.0, samples.get("fulcrum_dropped_packets_total{reason=\"" + reason + "\"}"), reason);
         }

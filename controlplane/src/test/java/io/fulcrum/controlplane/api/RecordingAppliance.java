@@ -96,6 +96,7 @@ public final class RecordingAppliance implements ApplianceControl
         first.drop(DropReason.NO_SERVICE).set(7);
         second.drop(DropReason.NO_SERVICE).set(3);
         second.drop(DropReason.MALFORMED).set(2);
+        first.drop(DropReason.MEANT_FOR_HOST).set(4);
         first.activeFlows().set(30);
         second.activeFlows().set(12);
         first.busyCycles().set(250);

@@ -19,6 +19,7 @@ import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.dataplane.stats.CountersFile;
 import io.fulcrum.dataplane.stats.CountersRegistry;
+import io.fulcrum.dataplane.stats.DropReason;
 import org.agrona.concurrent.errors.DistinctErrorLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +68,24 @@ class FulcrumCommandTest
         assertTrue(run.out().lines().anyMatch(line -> line.matches("duty cycles over 1 ms +2")), run.out());
         assertTrue(run.out().contains("agent errors, 1 distinct:\n  2 time(s)"), run.out());
         assertTrue(run.out().contains("java.lang.IllegalStateException: tx ring stuck"), run.out());
+    }
+
+    @Test
+    void statWithAllPrintsEveryDropReasonThePortsToo()
+    {
+        final Path file = directory.resolve("counters");
+        final CountersFile counters = CountersFile.create(file, 64);
+        new CountersRegistry(counters).newWorker().drop(DropReason.MEANT_FOR_HOST).setRelease(3);
+
+        final Run run = fulcrum("stat", "--all", "--file", file.toString());
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().lines().anyMatch(line -> line.matches("dropped: meant for host +3")), run.out());
+        for (int reason = 0; reason < DropReason.COUNT; reason++)
+        {
+            final String label = "dropped: " + DropReason.name(reason);
+            assertTrue(run.out().lines().anyMatch(line -> line.startsWith(label + " ")), label + " in " + run.out());
+        }
     }
 
     @Test

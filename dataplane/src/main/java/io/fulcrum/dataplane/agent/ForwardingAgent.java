@@ -9,6 +9,7 @@ import io.fulcrum.dataplane.flow.ConnectionTable;
 import io.fulcrum.dataplane.forward.Forwarder;
 import io.fulcrum.dataplane.port.PacketBatch;
 import io.fulcrum.dataplane.port.Port;
+import io.fulcrum.dataplane.stats.DropReason;
 import io.fulcrum.dataplane.stats.WorkerCounters;
 import io.fulcrum.dataplane.sync.WorkerSync;
 
@@ -20,6 +21,8 @@ import io.fulcrum.dataplane.sync.WorkerSync;
 public final class ForwardingAgent implements Agent
 {
     private static final int EXPIRE_SLOTS_PER_IDLE_CYCLE = 256;
+    /** How often the port's drops are copied into the counters: reading the kernel's is a system call. */
+    private static final long PORT_DROPS_INTERVAL_MS = 1000;
 
     private final int workerId;
     private final Port port;
@@ -32,6 +35,7 @@ public final class ForwardingAgent implements Agent
     private final DutyCycleTracker cycles;
     /** Connection-state sync's rings for this worker; null when sync is off. */
     private WorkerSync sync;
+    private long portDropsReadAt = Long.MIN_VALUE / 2;
 
     public ForwardingAgent(final int workerId, final Port port, final int batchSize, final Forwarder forwarder,
         final ForwardingTablePublisher tables, final EpochClock clock, final WorkerCounters counters)
@@ -57,26 +61,32 @@ public final class ForwardingAgent implements Agent
     public int doWork()
     {
         final long start = System.nanoTime();
+        final long now = clock.time();
         int work = port.poll();
         final int received = port.receive(batch);
         if (received > 0)
         {
             final ForwardingTable table = tables.current(); // one table for the whole batch
-            forwarder.process(batch, table, clock.time());
+            forwarder.process(batch, table, now);
             port.complete(batch);
             work += received;
             counters.busyCycles().incrementRelease();
         }
         else
         {
-            connections.expire(clock.time(), EXPIRE_SLOTS_PER_IDLE_CYCLE);
+            connections.expire(now, EXPIRE_SLOTS_PER_IDLE_CYCLE);
             counters.activeFlows().setRelease(connections.size());
             counters.flowEvictions().setRelease(connections.evictions());
             counters.idleCycles().incrementRelease();
         }
         if (sync != null)
         {
-            work += sync.doWork(connections, tables.current(), clock.time());
+            work += sync.doWork(connections, tables.current(), now);
+        }
+        if (now - portDropsReadAt >= PORT_DROPS_INTERVAL_MS)
+        {
+            portDropsReadAt = now;
+            publishPortDrops();
         }
         cycles.cycle(start, System.nanoTime(), work);
         return work;
@@ -87,6 +97,16 @@ public final class ForwardingAgent implements Agent
     {
         counters.activeFlows().setRelease(connections.size());
         counters.flowEvictions().setRelease(connections.evictions());
+        publishPortDrops();
+    }
+
+    /** The frames the port lost, by reason, into this worker's drop counters (their only writer). */
+    private void publishPortDrops()
+    {
+        for (int reason = DropReason.FIRST_PORT_REASON; reason < DropReason.COUNT; reason++)
+        {
+            counters.drop(reason).setRelease(port.dropped(reason));
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.fulcrum.dataplane.port;
 
+import io.fulcrum.dataplane.stats.DropReason;
+
 /**
  * Where frames enter and leave the data plane: the in-memory port for tests and replay, AF_PACKET and AF_XDP for
  * real interfaces. A port is driven by exactly one worker thread; nothing here is thread-safe.
@@ -34,6 +36,16 @@ public interface Port extends AutoCloseable
 
     /** Acts on every frame of the batch by its verdict and returns the frames to the port. */
     void complete(PacketBatch batch);
+
+    /**
+     * Frames this port lost since it opened for {@code reason}, one of {@link DropReason}'s port reasons (from
+     * {@link DropReason#FIRST_PORT_REASON}): its own counts, plus the kernel's for its socket where it keeps them.
+     * May make a system call, so the worker reads it about once a second; 0 for a reason the port never drops for.
+     */
+    default long dropped(final int reason)
+    {
+        return 0;
+    }
 
     /** Work the port needs outside receive (completion rings, wake-ups); returns the amount done. */
     default int poll()

@@ -12,6 +12,7 @@ import io.fulcrum.dataplane.port.InMemoryPort;
 import io.fulcrum.dataplane.port.PacketBatch;
 import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.port.Verdict;
+import io.fulcrum.dataplane.stats.DropReason;
 import io.fulcrum.dataplane.sys.Libc;
 import io.fulcrum.dataplane.sys.NativeException;
 import io.fulcrum.dataplane.sys.NetDevices;
@@ -450,6 +451,20 @@ public final class AfPacketPort implements Port
             reclaimed++;
         }
         return reclaimed;
+    }
+
+    /** The port's drops and the kernel's for its socket (PACKET_STATISTICS, a system call, for RX ring full). */
+    @Override
+    public long dropped(final int reason)
+    {
+        return switch (reason)
+        {
+            case DropReason.RX_TOO_LONG -> rxTooLong;
+            case DropReason.RX_RING_FULL -> rxDropsKernel();
+            case DropReason.TX_RING_FULL -> txRingFull;
+            case DropReason.TX_ERROR -> txErrors;
+            default -> 0;
+        };
     }
 
     /** Frames copied out of the RX ring into the batch. */

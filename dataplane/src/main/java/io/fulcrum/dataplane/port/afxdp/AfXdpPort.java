@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import io.fulcrum.dataplane.port.PacketBatch;
 import io.fulcrum.dataplane.port.Port;
 import io.fulcrum.dataplane.port.Verdict;
+import io.fulcrum.dataplane.stats.DropReason;
 import io.fulcrum.dataplane.sys.Libc;
 import io.fulcrum.dataplane.sys.NativeException;
 import io.fulcrum.dataplane.sys.NetDevices;
@@ -23,9 +24,10 @@ import io.fulcrum.dataplane.sys.XdpSockets;
  * same chunk (TX descriptor address = the moved frame's offset). Frames not on a ring sit on a free stack; a frame
  * is always in exactly one of: free stack, fill ring, RX ring, the caller's batch, TX ring, completion ring.
  *
- * <p>One worker thread drives a port: {@link #receive}, {@link #complete}, {@link #poll}. Nothing allocates per
- * packet. A frame the XDP program redirected cannot be handed back to the kernel, so {@link Verdict#PASS} is
- * counted as {@link #passUnsupported()} and dropped; the steering program passes non-VIP traffic before it gets here.
+ * <p>One worker thread drives a port: {@link #receive}, {@link #complete}, {@link #poll}, {@link #dropped}. Nothing
+ * allocates per packet. A frame the XDP program redirected cannot be handed back to the kernel, so
+ * {@link Verdict#PASS} is counted as {@link #passUnsupported()} ({@link DropReason#MEANT_FOR_HOST}) and dropped; the
+ * steering program passes what no service takes before it gets here.
  */
 public final class AfXdpPort implements Port
 {
@@ -49,6 +51,8 @@ public final class AfXdpPort implements Port
     private final long frameMask;
     private final Arena arena;
     private final MemorySegment capture;
+    /** XDP_STATISTICS, read into this by the worker ({@link #dropped}). */
+    private final MemorySegment statistics;
     private int fd = -1;
     private MemorySegment umem;
     private XskRing fill;
@@ -80,6 +84,7 @@ public final class AfXdpPort implements Port
         this.macAddress = NetDevices.macAddress(name);
         this.arena = Arena.ofShared();
         this.capture = Libc.errnoSegment(arena);
+        this.statistics = arena.allocate(XdpSockets.XDP_STATISTICS_LAYOUT);
         this.freeFrames = new long[settings.frameCount()];
     }
 
@@ -500,6 +505,34 @@ public final class AfXdpPort implements Port
     public long passUnsupported()
     {
         return passUnsupported;
+    }
+
+    /**
+     * The port's drops and, read with one getsockopt(XDP_STATISTICS) per call for the kernel's reasons, its socket's:
+     * what the XDP program redirected but the kernel could not put on the RX ring, and descriptors it refused.
+     */
+    @Override
+    public long dropped(final int reason)
+    {
+        return switch (reason)
+        {
+            case DropReason.MEANT_FOR_HOST -> passUnsupported;
+            case DropReason.RX_RING_FULL -> kernelStatistic(XdpSockets.STATISTICS_RX_RING_FULL);
+            case DropReason.RX_NO_BUFFER -> kernelStatistic(XdpSockets.STATISTICS_RX_DROPPED);
+            case DropReason.TX_RING_FULL -> txRingFull;
+            case DropReason.TX_ERROR -> txInvalid + kernelStatistic(XdpSockets.STATISTICS_TX_INVALID_DESCS);
+            default -> 0;
+        };
+    }
+
+    private long kernelStatistic(final long field)
+    {
+        if (fd < 0)
+        {
+            return 0;
+        }
+        Libc.getsockopt(fd, XdpSockets.SOL_XDP, XdpSockets.XDP_STATISTICS, statistics, "XDP_STATISTICS");
+        return statistics.get(ValueLayout.JAVA_LONG, field);
     }
 
     /** sendto/recvfrom calls made to wake the kernel. */

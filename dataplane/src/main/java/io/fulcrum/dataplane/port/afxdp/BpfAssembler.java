@@ -58,6 +58,7 @@ public final class BpfAssembler
     public static final int BPF_JGT = 0x20;
     public static final int BPF_JGE = 0x30;
     public static final int BPF_JNE = 0x50;
+    public static final int BPF_JLT = 0xa0;
     private static final int BPF_CALL = 0x80;
     private static final int BPF_EXIT = 0x90;
     /** src_reg of a 64-bit immediate load whose imm is a map fd. */
@@ -139,7 +140,7 @@ public final class BpfAssembler
         return emit(0, 0, 0, 0, 0);
     }
 
-    /** if (dst OP imm) goto label — OP one of BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE. */
+    /** if (dst OP imm) goto label — OP one of BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT (unsigned). */
     public BpfAssembler jumpImm(final int op, final int dst, final int imm, final String label)
     {
         jumps.put(instructions.size(), label);

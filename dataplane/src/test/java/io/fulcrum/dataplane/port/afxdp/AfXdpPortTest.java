@@ -25,8 +25,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.fulcrum.dataplane.balance.Encapsulation;
+import io.fulcrum.dataplane.balance.Service;
+import io.fulcrum.dataplane.packet.FrameBuilder;
+import io.fulcrum.dataplane.packet.Icmp;
+import io.fulcrum.dataplane.packet.Ipv4;
+import io.fulcrum.dataplane.packet.Ipv6;
+import io.fulcrum.dataplane.packet.Tcp;
 import io.fulcrum.dataplane.port.PacketBatch;
 import io.fulcrum.dataplane.port.Verdict;
+import io.fulcrum.dataplane.stats.DropReason;
 import io.fulcrum.dataplane.sys.Namespaces;
 import io.fulcrum.dataplane.testing.Netns;
 import io.fulcrum.dataplane.testing.SystemRequirements;
@@ -40,6 +48,8 @@ class AfXdpPortTest
     static final String LB_IF = "fxa";
     static final String CL_IF = "fxb";
     private static final long WAIT_NANOS = 3_000_000_000L;
+    private static final int TCP = Service.TCP;
+    private static final int UDP = Service.UDP;
 
     private final InetAddress lb4 = address("10.77.0.1");
     private final InetAddress cl4 = address("10.77.0.2");
@@ -81,12 +91,12 @@ class AfXdpPortTest
     }
 
     @Test
-    void everyFrameToAVipReachesThePortWithIdenticalBytes() throws Exception
+    void everyFrameForAServiceReachesThePortWithIdenticalBytes() throws Exception
     {
         try (Rig rig = openRig())
         {
-            rig.program.addVip(vip4);
-            rig.program.addVip(vip6);
+            rig.program.addService(vip4, UDP, 80);
+            rig.program.addService(vip6, UDP, 443);
             final List<byte[]> sent = new ArrayList<>();
             for (int i = 0; i < 20; i++)
             {
@@ -119,7 +129,7 @@ class AfXdpPortTest
                  new InetSocketAddress(lb6, 9100)));
              DatagramSocket client = Namespaces.runIn(cl, () -> new DatagramSocket()))
         {
-            rig.program.addVip(vip4);
+            rig.program.addService(vip4, UDP, 80);
             server4.setSoTimeout(3000);
             server6.setSoTimeout(3000);
             final byte[] hello = payload("to the host");
@@ -144,30 +154,106 @@ class AfXdpPortTest
     }
 
     @Test
-    void vipsAddedAndRemovedAtRunTimeChangeWhatIsSteered() throws Exception
+    void servicesAddedAndRemovedAtRunTimeChangeWhatIsSteered() throws Exception
     {
         try (Rig rig = openRig())
         {
-            rig.program.addVip(otherVip4);
+            final Service marking = service(9, otherVip4, UDP, 80);
+            rig.program.steer(List.of(marking));
             final byte[] toVip = TestFrames.udp(lbMac, clMac, -1, cl4, vip4, 1, 80, payload("vip"));
+            final byte[] toOtherPort = TestFrames.udp(lbMac, clMac, -1, cl4, vip4, 1, 81, payload("other port"));
             final byte[] marker = TestFrames.udp(lbMac, clMac, -1, cl4, otherVip4, 2, 80, payload("marker"));
 
             sendFromClient(toVip, marker);
             List<byte[]> received = receive(rig.port, 1);
-            assertArrayEquals(marker, received.getFirst(), "not yet a VIP: passed to the kernel");
+            assertArrayEquals(marker, received.getFirst(), "no service yet: passed to the kernel");
             assertEquals(1, rig.port.rx());
 
-            rig.program.addVip(vip4);
-            sendFromClient(toVip, marker);
+            // a reload adds a service on port 80 of the VIP
+            rig.program.steer(List.of(marking, service(1, vip4, UDP, 80)));
+            sendFromClient(toVip, toOtherPort, marker);
             received = receive(rig.port, 2);
             assertEquals(2, received.size());
             assertArrayEquals(toVip, received.get(0), "added at run time: steered");
+            assertArrayEquals(marker, received.get(1), "a port of the VIP that no service has is the kernel's");
 
-            assertTrue(rig.program.removeVip(vip4));
-            sendFromClient(toVip, marker);
+            // the next one moves it to port 81
+            rig.program.steer(List.of(marking, service(1, vip4, UDP, 81)));
+            sendFromClient(toVip, toOtherPort, marker);
+            received = receive(rig.port, 2);
+            assertArrayEquals(toOtherPort, received.get(0), "the new port: steered");
+            assertArrayEquals(marker, received.get(1), "the removed port: passed again");
+
+            rig.program.steer(List.of(marking));
+            assertFalse(rig.program.isVip(vip4), "its last service gone, the address is no VIP");
+            sendFromClient(toVip, toOtherPort, marker);
             received = receive(rig.port, 1);
             assertArrayEquals(marker, received.getFirst(), "removed at run time: passed again");
-            assertEquals(4, rig.port.rx());
+            assertEquals(6, rig.port.rx());
+        }
+    }
+
+    /**
+     * What the program steers is what the data plane forwards: frames for a service, fragments of a protocol a
+     * service has, ICMP errors about a service's packets, IPv6 with extension headers the data plane walks. Frames
+     * on one veth queue arrive in order, so once the last frame (steered) is in, nothing else was.
+     */
+    @Test
+    void onlyWhatAServiceTakesIsSteeredTheRestOfAVipIsTheKernels() throws Exception
+    {
+        try (Rig rig = openRig())
+        {
+            rig.program.steer(List.of(service(0, vip4, UDP, 53), service(1, vip4, TCP, 80), service(2, vip6, UDP, 53)));
+            final String v4 = "10.77.0.100";
+            final String v6 = "fd77::100";
+            final List<byte[]> steered = List.of(
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).udp(5000, 53)),
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).tcp(5000, 80, Tcp.SYN)),
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).vlan(42).udp(5000, 53)),
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).options(new byte[] {1, 1, 1, 1}).udp(5000, 53)),
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).fragment(0, true, 7).udp(5000, 53).payload(16)),
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).fragment(24, false, 7).raw(Ipv4.PROTOCOL_UDP).payload(8)),
+                frame(FrameBuilder.ipv4("10.77.0.9", v4).icmp(Icmp.V4_DESTINATION_UNREACHABLE, 4, 1400)
+                    .payload(FrameBuilder.ipv4(v4, "10.77.0.2").tcp(80, 5000, Tcp.ACK).buildIp())),
+                frame(FrameBuilder.ipv6("fd77::2", v6).udp(5000, 53)),
+                frame(FrameBuilder.ipv6("fd77::2", v6).fragment(8, false, 7).raw(Ipv4.PROTOCOL_UDP).payload(8)),
+                frame(FrameBuilder.ipv6("fd77::2", v6).extension(Ipv6.HOP_BY_HOP, 0).udp(5000, 53)),
+                frame(FrameBuilder.ipv6("fd77::9", v6).icmp(Icmp.V6_PACKET_TOO_BIG, 0, 1280)
+                    .payload(FrameBuilder.ipv6(v6, "fd77::2").udp(53, 5000).buildIp())));
+            final List<byte[]> passed = List.of(
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).udp(5000, 54)),
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).tcp(5000, 53, Tcp.SYN)),
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).icmp(Icmp.V4_ECHO_REQUEST, 0, 0x0001_0001).payload(16)),
+                frame(FrameBuilder.ipv4("10.77.0.2", v4).fragment(24, false, 8).raw(Ipv4.PROTOCOL_ICMP).payload(8)),
+                frame(FrameBuilder.ipv4("10.77.0.9", v4).icmp(Icmp.V4_DESTINATION_UNREACHABLE, 3, 0)
+                    .payload(FrameBuilder.ipv4(v4, "10.77.0.2").udp(54, 5000).buildIp())),
+                frame(FrameBuilder.ipv4("10.77.0.2", "10.77.0.1").udp(5000, 53)),
+                frame(FrameBuilder.ipv6("fd77::2", v6).udp(5000, 54)),
+                frame(FrameBuilder.ipv6("fd77::2", v6).icmp(Icmp.V6_ECHO_REQUEST, 0, 0x0001_0001).payload(16)),
+                frame(FrameBuilder.ipv6("fd77::2", v6).fragment(8, false, 8).raw(Ipv4.PROTOCOL_TCP).payload(8)),
+                frame(FrameBuilder.ipv6("fd77::2", "fd77::1").udp(5000, 53)));
+            final List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < Math.max(steered.size(), passed.size()); i++)
+            {
+                if (i < passed.size())
+                {
+                    sent.add(passed.get(i));
+                }
+                if (i < steered.size())
+                {
+                    sent.add(steered.get(i));
+                }
+            }
+            sendFromClient(sent.toArray(byte[][]::new));
+            final List<byte[]> received = receive(rig.port, steered.size());
+            assertEquals(steered.size(), received.size(), "frames steered");
+            for (int i = 0; i < steered.size(); i++)
+            {
+                assertArrayEquals(steered.get(i), received.get(i), "steered frame " + i);
+            }
+            sendFromClient(steered.getLast());
+            assertEquals(1, receive(rig.port, 1).size());
+            assertEquals(steered.size() + 1, rig.port.rx(), "nothing passed reached the port");
         }
     }
 
@@ -179,7 +265,7 @@ class AfXdpPortTest
                  new InetSocketAddress(cl4, 9000))))
         {
             sink.setSoTimeout(3000);
-            rig.program.addVip(vip4);
+            rig.program.addService(vip4, UDP, 80);
             sendFromClient(TestFrames.udp(lbMac, clMac, -1, cl4, vip4, 7000, 80, payload("request")));
             final PacketBatch batch = new PacketBatch(8);
             final long deadline = System.nanoTime() + WAIT_NANOS;
@@ -233,7 +319,7 @@ class AfXdpPortTest
     {
         try (Rig rig = openRig(XdpProgram.MODE_SKB, UnaryOperator.identity()))
         {
-            rig.program.addVip(vip6);
+            rig.program.addService(vip6, UDP, 80);
             final byte[] frame = TestFrames.udp(lbMac, clMac, -1, cl6, vip6, 1, 80, payload("generic"));
             sendFromClient(frame);
             final List<byte[]> received = receive(rig.port, 1);
@@ -256,7 +342,7 @@ class AfXdpPortTest
                  new InetSocketAddress(cl4, 9000))))
         {
             sink.setSoTimeout(3000);
-            rig.program.addVip(vip4);
+            rig.program.addService(vip4, UDP, 80);
             final byte[][] requests = new byte[100][];
             for (int i = 0; i < requests.length; i++)
             {
@@ -334,7 +420,7 @@ class AfXdpPortTest
     {
         try (Rig rig = openRig())
         {
-            rig.program.addVip(vip4);
+            rig.program.addService(vip4, UDP, 80);
             sendFromClient(TestFrames.udp(lbMac, clMac, -1, cl4, vip4, 1, 80, payload("pass me")));
             final PacketBatch batch = new PacketBatch(8);
             final long deadline = System.nanoTime() + WAIT_NANOS;
@@ -347,6 +433,7 @@ class AfXdpPortTest
             batch.verdict(0, Verdict.PASS);
             rig.port.complete(batch);
             assertEquals(1, rig.port.passUnsupported());
+            assertEquals(1, rig.port.dropped(DropReason.MEANT_FOR_HOST), "a drop the worker reports");
             assertEquals(free + 1, rig.port.freeFrames());
         }
     }
@@ -517,6 +604,17 @@ class AfXdpPortTest
         {
             return fds.count();
         }
+    }
+
+    private static Service service(final int id, final InetAddress vip, final int protocol, final int port)
+    {
+        return new Service(id, "s" + id, vip, port, protocol, Encapsulation.IPIP, 65537, List.of());
+    }
+
+    /** The frame from the client to the balancer's MAC. */
+    private byte[] frame(final FrameBuilder.Builder builder)
+    {
+        return builder.macs(clMac, lbMac).build();
     }
 
     private static byte[] payload(final String text)

@@ -50,7 +50,7 @@ public final class AfXdpThroughputProbe
                 XdpProgram.MODE_DRIVER, s -> s.withBusyPoll(busyPoll).withFrames(frames, rings)));
             try
             {
-                rig.program().addVip(vip);
+                rig.program().addService(vip, io.fulcrum.dataplane.balance.Service.UDP, 80);
                 final AtomicBoolean running = new AtomicBoolean(true);
                 final AtomicLong sent = new AtomicLong();
                 final Thread generator = new Thread(() -> generate(cl, frame, running, sent), "generator");
