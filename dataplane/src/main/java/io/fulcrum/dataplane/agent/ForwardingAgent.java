@@ -103,6 +103,7 @@ public final class ForwardingAgent implements Agent
     /** The frames the port lost, by reason, into this worker's drop counters (their only writer). */
     private void publishPortDrops()
     {
+        port.readKernelDrops();
         for (int reason = DropReason.FIRST_PORT_REASON; reason < DropReason.COUNT; reason++)
         {
             counters.drop(reason).setRelease(port.dropped(reason));

@@ -38,9 +38,17 @@ public interface Port extends AutoCloseable
     void complete(PacketBatch batch);
 
     /**
+     * Reads the kernel's drop counts for the port's socket, where it keeps them, for the {@link #dropped} calls that
+     * follow: one system call for all reasons, so the worker makes it about once a second.
+     */
+    default void readKernelDrops()
+    {
+    }
+
+    /**
      * Frames this port lost since it opened for {@code reason}, one of {@link DropReason}'s port reasons (from
-     * {@link DropReason#FIRST_PORT_REASON}): its own counts, plus the kernel's for its socket where it keeps them.
-     * May make a system call, so the worker reads it about once a second; 0 for a reason the port never drops for.
+     * {@link DropReason#FIRST_PORT_REASON}): its own counts, plus the kernel's as {@link #readKernelDrops} last read
+     * them; 0 for a reason the port never drops for.
      */
     default long dropped(final int reason)
     {

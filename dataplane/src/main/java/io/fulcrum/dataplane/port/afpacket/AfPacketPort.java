@@ -453,14 +453,21 @@ public final class AfPacketPort implements Port
         return reclaimed;
     }
 
-    /** The port's drops and the kernel's for its socket (PACKET_STATISTICS, a system call, for RX ring full). */
+    /** One getsockopt(PACKET_STATISTICS), for the {@link #dropped} calls after it. */
+    @Override
+    public void readKernelDrops()
+    {
+        readKernelStatistics();
+    }
+
+    /** The port's drops and the kernel's for its socket (RX ring full, as {@link #readKernelDrops} read it). */
     @Override
     public long dropped(final int reason)
     {
         return switch (reason)
         {
             case DropReason.RX_TOO_LONG -> rxTooLong;
-            case DropReason.RX_RING_FULL -> rxDropsKernel();
+            case DropReason.RX_RING_FULL -> kernelDrops; // as readKernelDrops last read it
             case DropReason.TX_RING_FULL -> txRingFull;
             case DropReason.TX_ERROR -> txErrors;
             default -> 0;

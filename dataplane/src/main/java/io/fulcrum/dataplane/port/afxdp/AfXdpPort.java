@@ -507,9 +507,19 @@ public final class AfXdpPort implements Port
         return passUnsupported;
     }
 
+    /** One getsockopt(XDP_STATISTICS): the kernel's counts for this socket, for the {@link #dropped} calls after it. */
+    @Override
+    public void readKernelDrops()
+    {
+        if (fd >= 0)
+        {
+            Libc.getsockopt(fd, XdpSockets.SOL_XDP, XdpSockets.XDP_STATISTICS, statistics, "XDP_STATISTICS");
+        }
+    }
+
     /**
-     * The port's drops and, read with one getsockopt(XDP_STATISTICS) per call for the kernel's reasons, its socket's:
-     * what the XDP program redirected but the kernel could not put on the RX ring, and descriptors it refused.
+     * The port's drops and its socket's as {@link #readKernelDrops} last read them: what the XDP program redirected
+     * but the kernel could not put on the RX ring, and descriptors it refused.
      */
     @Override
     public long dropped(final int reason)
@@ -527,11 +537,6 @@ public final class AfXdpPort implements Port
 
     private long kernelStatistic(final long field)
     {
-        if (fd < 0)
-        {
-            return 0;
-        }
-        Libc.getsockopt(fd, XdpSockets.SOL_XDP, XdpSockets.XDP_STATISTICS, statistics, "XDP_STATISTICS");
         return statistics.get(ValueLayout.JAVA_LONG, field);
     }
 
