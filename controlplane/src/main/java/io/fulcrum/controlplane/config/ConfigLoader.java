@@ -1,6 +1,7 @@
 package io.fulcrum.controlplane.config;
 
 import io.fulcrum.dataplane.balance.Encapsulation;
+import io.fulcrum.dataplane.balance.Primes;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -803,11 +804,12 @@ public final class ConfigLoader
         final int tableSize = optionalInteger(map, "maglev-table-size", 2, ServiceConfig.MAX_MAGLEV_TABLE_SIZE,
             ServiceConfig.DEFAULT_MAGLEV_TABLE_SIZE);
         final Node sizeNode = map.optional("maglev-table-size");
-        if (sizeNode != null && tableSize != ServiceConfig.DEFAULT_MAGLEV_TABLE_SIZE && !isPrime(tableSize))
+        if (sizeNode != null && tableSize != ServiceConfig.DEFAULT_MAGLEV_TABLE_SIZE && !Primes.isPrime(tableSize))
         {
             // Maglev's permutation (offset + j * skip) mod M visits every slot only when M is prime (paper, 3.4).
             problems.at(sizeNode, map.field("maglev-table-size"), "expected a prime number, found " + tableSize +
-                " (nearby primes: " + previousPrime(tableSize) + ", " + nextPrime(tableSize) + ")");
+                " (nearby primes: " + Primes.previousPrime(tableSize) + ", " +
+                    Primes.nextPrime(tableSize) + ")");
         }
         final Node poolNode = map.required("pool", "the name of a pool");
         final String pool = poolNode == null ? "" : values.text(poolNode, map.field("pool"), "the name of a pool", "");
@@ -1035,46 +1037,6 @@ public final class ConfigLoader
     private static String yamlName(final Encapsulation encapsulation)
     {
         return encapsulation.name().toLowerCase(Locale.ROOT);
-    }
-
-    static boolean isPrime(final int n)
-    {
-        if (n < 2)
-        {
-            return false;
-        }
-        if (n % 2 == 0)
-        {
-            return n == 2;
-        }
-        for (int d = 3; (long)d * d <= n; d += 2)
-        {
-            if (n % d == 0)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int previousPrime(final int n)
-    {
-        int candidate = n - 1;
-        while (candidate > 2 && !isPrime(candidate))
-        {
-            candidate--;
-        }
-        return candidate;
-    }
-
-    private static int nextPrime(final int n)
-    {
-        int candidate = n + 1;
-        while (!isPrime(candidate))
-        {
-            candidate++;
-        }
-        return candidate;
     }
 
     private static Map<String, String> reserved(final String... keysAndWhat)

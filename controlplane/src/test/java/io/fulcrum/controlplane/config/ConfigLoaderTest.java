@@ -239,23 +239,6 @@ class ConfigLoaderTest
         assertEquals(64, config.dataplane().batchSize());
     }
 
-    @Test
-    void primesAreTheNumbersWithExactlyTwoDivisors()
-    {
-        final List<Integer> primes = new ArrayList<>();
-        for (int n = -1; n < 40; n++)
-        {
-            if (ConfigLoader.isPrime(n))
-            {
-                primes.add(n);
-            }
-        }
-        assertEquals(List.of(2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37), primes);
-        assertEquals(true, ConfigLoader.isPrime(65537));
-        assertEquals(false, ConfigLoader.isPrime(65536));
-        assertEquals(false, ConfigLoader.isPrime(65535));
-    }
-
     private static String describe(final ServiceConfig service)
     {
         return service.name() + " " + IpLiterals.format(service.vip()) + " " + service.port() + " " + service.protocol() + " " +
