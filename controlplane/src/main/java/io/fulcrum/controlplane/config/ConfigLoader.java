@@ -54,6 +54,18 @@ public final class ConfigLoader
      */
     public static FulcrumConfig load(final Path file) throws ConfigException
     {
+        return check(file).config();
+    }
+
+    /**
+     * Loads as {@link #load} does and also returns the warnings: what a valid file probably did not mean (a pool
+     * that no service uses). {@code fulcrum config check} prints them.
+     *
+     * @param file the file to read; messages name it as given
+     * @throws ConfigException listing every problem, when the file cannot be read or is not a valid configuration
+     */
+    public static CheckedConfig check(final Path file) throws ConfigException
+    {
         final String text;
         try
         {
@@ -80,7 +92,7 @@ public final class ConfigLoader
         {
             throw single(file, "cannot read the file: " + e.getMessage());
         }
-        return parse(file, text);
+        return new ConfigLoader(file).read(text);
     }
 
     /**
@@ -90,7 +102,7 @@ public final class ConfigLoader
      */
     public static FulcrumConfig parse(final Path file, final String yaml) throws ConfigException
     {
-        return new ConfigLoader(file).read(yaml);
+        return new ConfigLoader(file).read(yaml).config();
     }
 
     private static ConfigException single(final Path file, final String message)
@@ -98,7 +110,7 @@ public final class ConfigLoader
         return new ConfigException(List.of(new ConfigProblem(file, 0, 0, "", message)));
     }
 
-    private FulcrumConfig read(final String yaml) throws ConfigException
+    private CheckedConfig read(final String yaml) throws ConfigException
     {
         final Optional<Node> root = compose(yaml);
         problems.throwIfAny();
@@ -133,8 +145,8 @@ public final class ConfigLoader
                 + "VRRP decides");
         }
         problems.throwIfAny();
-        return new FulcrumConfig(problems.file(), dataplane, Parsed.values(services), Parsed.values(pools), api, vrrp,
-            sync);
+        return new CheckedConfig(new FulcrumConfig(problems.file(), dataplane, Parsed.values(services),
+            Parsed.values(pools), api, vrrp, sync), problems.warnings());
     }
 
     private Optional<Node> compose(final String yaml)

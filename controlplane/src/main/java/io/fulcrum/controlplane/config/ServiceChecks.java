@@ -4,11 +4,16 @@ import org.snakeyaml.engine.v2.nodes.Node;
 
 import java.net.InetAddress;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** What needs all services and pools at once: names, listeners and pool references. */
+/**
+ * What needs all services and pools at once: names, listeners and pool references, and (a warning, not a problem) the
+ * pools no service uses.
+ */
 final class ServiceChecks
 {
     private final Problems problems;
@@ -27,9 +32,11 @@ final class ServiceChecks
         }
         final Map<String, Integer> firstByName = new HashMap<>();
         final Map<Listener, Integer> firstByListener = new HashMap<>();
+        final Set<String> usedPools = new HashSet<>();
         for (int i = 0; i < services.size(); i++)
         {
             final ServiceConfig service = services.get(i).value();
+            usedPools.add(service.pool());
             final YamlMap map = services.get(i).map();
             final Integer sameName = firstByName.putIfAbsent(service.name(), i);
             if (sameName != null && !service.name().isEmpty())
@@ -65,6 +72,15 @@ final class ServiceChecks
                 problems.at(sizeNode == null ? map.node() : sizeNode, map.field("maglev-table-size"),
                     "the Maglev table needs at least one slot per backend: " + service.maglevTableSize() +
                         " slots for " + pool.backends().size() + " backends in pool '" + pool.name() + "'");
+            }
+        }
+        // Valid, but its backends are checked and counted for nothing: usually a service's pool misspelt or removed.
+        for (final Parsed<PoolConfig> pool : pools)
+        {
+            final String name = pool.value().name();
+            if (!name.isEmpty() && !usedPools.contains(name))
+            {
+                problems.warningAt(pool.map().node(), "pool '" + name + "' is used by no service");
             }
         }
     }
