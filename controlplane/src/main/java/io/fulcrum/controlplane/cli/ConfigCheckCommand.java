@@ -1,8 +1,10 @@
 package io.fulcrum.controlplane.cli;
 
+import io.fulcrum.controlplane.config.CheckedConfig;
 import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.ConfigProblem;
+import io.fulcrum.controlplane.config.ConfigWarning;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.config.ServiceModel;
 import picocli.CommandLine.Command;
@@ -17,11 +19,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code fulcrum config check FILE...}: loads each file exactly as the daemon and replay would, prints
- * {@code FILE: OK (N services, M backends)} or every problem as {@code FILE:LINE:COL: FIELD: MESSAGE}.
+ * {@code FILE: OK (N services, M backends)} or every problem as {@code FILE:LINE:COL: FIELD: MESSAGE}. A valid file's
+ * warnings ({@code FILE:LINE:COL: warning: MESSAGE}, on stderr) leave it valid and the exit code 0.
  */
 @Command(
     name = "check",
-    description = "Validate configuration files; print every problem as FILE:LINE:COL: FIELD: MESSAGE.")
+    description = "Validate configuration files; print every problem as FILE:LINE:COL: FIELD: MESSAGE and every "
+        + "warning as FILE:LINE:COL: warning: MESSAGE.")
 final class ConfigCheckCommand implements Callable<Integer>
 {
     @Spec
@@ -40,9 +44,14 @@ final class ConfigCheckCommand implements Callable<Integer>
         {
             try
             {
-                final FulcrumConfig config = ConfigLoader.load(file);
+                final CheckedConfig checked = ConfigLoader.check(file);
+                final FulcrumConfig config = checked.config();
                 // Build the data plane's model too: "OK" means the daemon would accept it, not only the parser.
                 ServiceModel.services(config);
+                for (final ConfigWarning warning : checked.warnings())
+                {
+                    err.println(warning);
+                }
                 out.println(file + ": OK (" + count(config.services().size(), "service") + ", " +
                     count(config.backendCount(), "backend") + ")");
             }

@@ -9,11 +9,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
-/** Collects every problem in one file so the operator fixes them in one round, not one per run. */
+/**
+ * Collects every problem in one file so the operator fixes them in one round, not one per run; and, apart, the
+ * warnings: what a valid file probably did not mean.
+ */
 final class Problems
 {
     private final Path file;
     private final List<ConfigProblem> found = new ArrayList<>();
+    private final List<ConfigWarning> warnings = new ArrayList<>();
 
     Problems(final Path file)
     {
@@ -46,6 +50,22 @@ final class Problems
     void atLine(final int line, final int column, final String field, final String message)
     {
         found.add(new ConfigProblem(file, line, column, field, message));
+    }
+
+    void warningAt(final Node node, final String message)
+    {
+        final Optional<Mark> mark = node.getStartMark();
+        warnings.add(mark.isPresent()
+            ? new ConfigWarning(file, mark.get().getLine() + 1, mark.get().getColumn() + 1, message)
+            : new ConfigWarning(file, 0, 0, message));
+    }
+
+    /** The warnings, in file order. */
+    List<ConfigWarning> warnings()
+    {
+        final List<ConfigWarning> sorted = new ArrayList<>(warnings);
+        sorted.sort(Comparator.comparingInt(ConfigWarning::line).thenComparingInt(ConfigWarning::column));
+        return sorted;
     }
 
     int count()

@@ -7,7 +7,9 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 import java.math.BigInteger;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +27,11 @@ final class YamlValues
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
     /** YAML 1.2 core schema integers (section 10.3.2). */
     private static final Pattern DECIMAL = Pattern.compile("[-+]?[0-9]+");
+    /** Operator-chosen names end up in counters, metrics labels and CLI arguments: keep them plain. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    static final String NAME_RULE = "a name of letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit)";
+    /** Stands in for an address that had a problem, so parsing goes on; never escapes, since a problem was reported. */
+    static final InetAddress PLACEHOLDER = IpLiterals.parse("0.0.0.0");
 
     private final Problems problems;
 
@@ -86,7 +93,7 @@ final class YamlValues
     {
         if (node instanceof final MappingNode mapping)
         {
-            return new YamlMap(mapping, field, allowed, reserved, problems);
+            return new YamlMap(mapping, field, allowed, reserved, problems, this);
         }
         problems.at(node, field, "expected a mapping with fields " + String.join(", ", allowed) + ", found " + describe(node));
         return null;
@@ -225,6 +232,56 @@ final class YamlValues
         }
     }
 
+    /** A service's or pool's name, checked against {@link #NAME_RULE}; as written even when it breaks the rule. */
+    String name(final Node node, final String field)
+    {
+        final String name = text(node, field, NAME_RULE, "");
+        if (!name.isEmpty() && !NAME.matcher(name).matches())
+        {
+            problems.at(node, field, "expected " + NAME_RULE + ", found '" + name + "'");
+        }
+        return name;
+    }
+
+    /** VIPs and backends are unicast hosts: 0.0.0.0, :: or a multicast group there is always a mistake. */
+    InetAddress unicast(final Node node, final String field)
+    {
+        final InetAddress address = address(node, field, null);
+        if (address == null)
+        {
+            return PLACEHOLDER;
+        }
+        if (address.isAnyLocalAddress() || address.isMulticastAddress() || isV4Broadcast(address))
+        {
+            problems.at(node, field, "expected a unicast address, found " + IpLiterals.format(address));
+        }
+        return address;
+    }
+
+    /** {@code ADDRESS:PORT}, an IPv6 address in brackets; {@link #PLACEHOLDER} with the API's port when it is not. */
+    InetSocketAddress listenAddress(final String text, final Node node, final String field)
+    {
+        final int colon = text.lastIndexOf(':');
+        final String host = colon < 0 ? "" : text.substring(0, colon);
+        final String port = colon < 0 ? "" : text.substring(colon + 1);
+        try
+        {
+            final String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1)
+                : host;
+            final int number = Integer.parseInt(port);
+            if (number < 1 || number > 65535 || (literal.contains(":") && !host.startsWith("[")))
+            {
+                throw new IllegalArgumentException();
+            }
+            return new InetSocketAddress(IpLiterals.parse(literal), number);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            problems.at(node, field, "expected ADDRESS:PORT, like 127.0.0.1:9090 or [::1]:9090, found " + quote(text));
+            return new InetSocketAddress(PLACEHOLDER, ApiConfig.DEFAULT_PORT);
+        }
+    }
+
     Cidr cidr(final Node node, final String field, final boolean v4, final Cidr fallback)
     {
         final String expected = "an " + (v4 ? "IPv4 prefix like 172.16.0.0/16" : "IPv6 prefix like fd00:f1c::/64");
@@ -267,6 +324,11 @@ final class YamlValues
                 "colons), found '" + text + "'");
             return fallback;
         }
+    }
+
+    private static boolean isV4Broadcast(final InetAddress address)
+    {
+        return address instanceof Inet4Address && address.getHostAddress().equals("255.255.255.255");
     }
 
     /** Decimal, 0o octal and 0x hexadecimal, as the core schema's resolver accepted them. */

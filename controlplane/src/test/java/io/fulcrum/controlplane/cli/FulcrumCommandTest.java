@@ -118,6 +118,43 @@ class FulcrumCommandTest
     }
 
     @Test
+    void configCheckWarnsOfAPoolNoServiceUsesAndStillExits0() throws IOException
+    {
+        final Path file = directory.resolve("fulcrum.yaml");
+        Files.writeString(file, """
+            services:
+              - { name: web, vip: 192.0.2.10, port: 80, pool: web }
+            pools:
+              - { name: web, backends: [{ address: 10.0.0.1 }] }
+              - { name: spare, backends: [{ address: 10.0.0.2 }, { address: 10.0.0.3 }] }
+            """);
+
+        final Run run = fulcrum("config", "check", file.toString());
+
+        assertEquals(new Run(0, file + ": OK (1 service, 3 backends)\n",
+            file + ":5:5: warning: pool 'spare' is used by no service\n"), run);
+    }
+
+    @Test
+    void configCheckPrintsNoWarningWhenEveryPoolIsUsed() throws IOException
+    {
+        final Path file = directory.resolve("fulcrum.yaml");
+        Files.writeString(file, """
+            services:
+              - { name: web, vip: 192.0.2.10, port: 80, pool: web }
+              - { name: web-tls, vip: 192.0.2.10, port: 443, pool: web }
+              - { name: dns, vip: 192.0.2.53, port: 53, protocol: udp, pool: dns }
+            pools:
+              - { name: web, backends: [{ address: 10.0.0.1 }] }
+              - { name: dns, backends: [{ address: 10.0.0.2 }] }
+            """);
+
+        final Run run = fulcrum("config", "check", file.toString());
+
+        assertEquals(new Run(0, file + ": OK (3 services, 2 backends)\n", ""), run);
+    }
+
+    @Test
     void configCheckOfSeveralFilesChecksEachAndFailsIfOneFails()
     {
         final Path absent = directory.resolve("absent.yaml");

@@ -240,20 +240,33 @@ class ConfigLoaderTest
     }
 
     @Test
-    void primesAreTheNumbersWithExactlyTwoDivisors()
+    void aPoolNoServiceUsesIsAWarningAndTheFileStaysValid() throws IOException, ConfigException
     {
-        final List<Integer> primes = new ArrayList<>();
-        for (int n = -1; n < 40; n++)
-        {
-            if (ConfigLoader.isPrime(n))
-            {
-                primes.add(n);
-            }
-        }
-        assertEquals(List.of(2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37), primes);
-        assertEquals(true, ConfigLoader.isPrime(65537));
-        assertEquals(false, ConfigLoader.isPrime(65536));
-        assertEquals(false, ConfigLoader.isPrime(65535));
+        final Path file = directory.resolve("spare.yaml");
+        Files.writeString(file, """
+            services:
+              - { name: web, vip: 192.0.2.10, port: 80, pool: web }
+            pools:
+              - name: web
+                backends: [{ address: 10.0.0.1 }]
+              - name: spare
+                backends: [{ address: 10.0.0.2 }]
+            vrrp:
+              - { name: VI_1, interface: eth0, vrid: 1, virtual-addresses: [192.0.2.10], track-pools: [{ pool: spare }] }
+            """);
+
+        final CheckedConfig checked = ConfigLoader.check(file);
+
+        assertEquals(List.of(file + ":6:5: warning: pool 'spare' is used by no service"),
+            checked.warnings().stream().map(ConfigWarning::toString).toList());
+        assertEquals(List.of("web", "spare"), checked.config().pools().stream().map(PoolConfig::name).toList());
+        assertEquals(checked.config(), ConfigLoader.load(file));
+    }
+
+    @Test
+    void theDocumentedExampleUsesEveryPoolSoItHasNoWarnings() throws ConfigException
+    {
+        assertEquals(List.of(), ConfigLoader.check(EXAMPLE).warnings());
     }
 
     private static String describe(final ServiceConfig service)

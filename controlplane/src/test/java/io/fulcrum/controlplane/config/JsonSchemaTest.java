@@ -54,20 +54,20 @@ class JsonSchemaTest
     void everySectionOfTheSchemaNamesExactlyTheFieldsTheLoaderAccepts()
     {
         assertEquals(new TreeSet<>(ConfigLoader.TOP_LEVEL), fields(SCHEMA));
-        assertEquals(new TreeSet<>(ConfigLoader.DATAPLANE), fields(at("/properties/dataplane")));
-        assertEquals(new TreeSet<>(ConfigLoader.CONNECTION_TABLE),
+        assertEquals(new TreeSet<>(DataplaneReader.DATAPLANE), fields(at("/properties/dataplane")));
+        assertEquals(new TreeSet<>(DataplaneReader.CONNECTION_TABLE),
             fields(at("/properties/dataplane/properties/connection-table")));
-        assertEquals(new TreeSet<>(ConfigLoader.ENCAPSULATION),
+        assertEquals(new TreeSet<>(DataplaneReader.ENCAPSULATION),
             fields(at("/properties/dataplane/properties/encapsulation")));
-        assertEquals(new TreeSet<>(ConfigLoader.SERVICE), fields(at("/properties/services/items")));
-        assertEquals(new TreeSet<>(ConfigLoader.POOL), fields(at("/properties/pools/items")));
-        assertEquals(new TreeSet<>(ConfigLoader.BACKEND),
+        assertEquals(new TreeSet<>(ServiceReader.SERVICE), fields(at("/properties/services/items")));
+        assertEquals(new TreeSet<>(PoolReader.POOL), fields(at("/properties/pools/items")));
+        assertEquals(new TreeSet<>(PoolReader.BACKEND),
             fields(at("/properties/pools/items/properties/backends/items")));
         assertEquals(new TreeSet<>(HealthCheckReader.FIELDS), fields(at("/$defs/healthCheckFields")));
-        assertEquals(new TreeSet<>(ConfigLoader.API), fields(at("/properties/api")));
-        assertEquals(new TreeSet<>(ConfigLoader.TLS), fields(at("/properties/api/properties/tls")));
-        assertEquals(new TreeSet<>(ConfigLoader.VRRP), fields(at("/properties/vrrp/items")));
-        assertEquals(new TreeSet<>(ConfigLoader.SYNC), fields(at("/properties/sync")));
+        assertEquals(new TreeSet<>(ApiReader.API), fields(at("/properties/api")));
+        assertEquals(new TreeSet<>(ApiReader.TLS), fields(at("/properties/api/properties/tls")));
+        assertEquals(new TreeSet<>(VrrpReader.VRRP), fields(at("/properties/vrrp/items")));
+        assertEquals(new TreeSet<>(SyncReader.SYNC), fields(at("/properties/sync")));
     }
 
     @Test

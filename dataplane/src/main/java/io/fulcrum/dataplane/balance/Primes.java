@@ -32,6 +32,29 @@ public final class Primes
         return true;
     }
 
+    /**
+     * The largest prime at most {@code value}.
+     *
+     * @throws IllegalArgumentException when {@code value} is below 2: no prime is
+     */
+    public static int previousPrime(final int value)
+    {
+        if (value < 2)
+        {
+            throw new IllegalArgumentException("no prime is at most " + value);
+        }
+        if (value == 2)
+        {
+            return 2;
+        }
+        int candidate = (value & 1) == 0 ? value - 1 : value;
+        while (!isPrime(candidate))
+        {
+            candidate -= 2;
+        }
+        return candidate;
+    }
+
     /** The smallest prime at least {@code value}; 2 for anything below 2. */
     public static int nextPrime(final int value)
     {

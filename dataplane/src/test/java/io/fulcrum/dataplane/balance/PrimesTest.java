@@ -2,8 +2,12 @@ package io.fulcrum.dataplane.balance;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PrimesTest
@@ -36,5 +40,32 @@ class PrimesTest
         assertEquals(65_537, Primes.nextPrime(65_536));
         assertEquals(65_537, Primes.nextPrime(65_537));
         assertEquals(65_539, Primes.nextPrime(65_538));
+    }
+
+    @Test
+    void primesBelowFortyAreTheNumbersWithExactlyTwoDivisors()
+    {
+        final List<Integer> primes = new ArrayList<>();
+        for (int n = -1; n < 40; n++)
+        {
+            if (Primes.isPrime(n))
+            {
+                primes.add(n);
+            }
+        }
+        assertEquals(List.of(2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37), primes);
+    }
+
+    @Test
+    void previousPrimeIsTheLargestPrimeNotAbove()
+    {
+        assertEquals(2, Primes.previousPrime(2));
+        assertEquals(3, Primes.previousPrime(3));
+        assertEquals(3, Primes.previousPrime(4));
+        assertEquals(7, Primes.previousPrime(10));
+        assertEquals(65_521, Primes.previousPrime(65_536));
+        assertEquals(65_537, Primes.previousPrime(65_537));
+        assertEquals(2_147_483_647, Primes.previousPrime(2_147_483_647));
+        assertThrows(IllegalArgumentException.class, () -> Primes.previousPrime(1));
     }
 }
