@@ -87,17 +87,28 @@ public final class BackendLoad
         return ewmaNanos;
     }
 
+    /** {@link #cost(long)} now. */
+    public double cost()
+    {
+        return cost(System.nanoTime());
+    }
+
     /**
      * Expected cost of sending one more unit of work here: the latency times the work already waiting, as in
-     * Finagle's {@code PeakEwma}. Lower is better.
+     * Finagle's {@code PeakEwma}. Lower is better. As there, the latency decays towards 0 with the time since it was
+     * last observed: a backend that was slow once and then got no more work is tried again after a few decay times,
+     * instead of being shunned until the others are loaded enough to cost more.
+     *
+     * @param nowNanos {@link System#nanoTime()}, on the clock {@link #observe} was given
      */
-    public synchronized double cost()
+    public synchronized double cost(final long nowNanos)
     {
         final int open = active.get();
         if (stampNanos == 0)
         {
             return open == 0 ? 0 : PENALTY_NANOS * (open + 1);
         }
-        return ewmaNanos * (open + 1);
+        final double decay = Math.exp(-Math.max(0, nowNanos - stampNanos) / (double)decayNanos);
+        return ewmaNanos * decay * (open + 1);
     }
 }
