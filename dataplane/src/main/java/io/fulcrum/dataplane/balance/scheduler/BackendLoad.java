@@ -64,15 +64,10 @@ public final class BackendLoad
     public synchronized void observe(final long latencyNanos, final long nowNanos)
     {
         final double latency = Math.max(0, latencyNanos);
-        if (stampNanos == 0 || latency > ewmaNanos)
-        {
-            ewmaNanos = latency;
-        }
-        else
-        {
-            final double weight = Math.exp(-Math.max(0, nowNanos - stampNanos) / (double)decayNanos);
-            ewmaNanos = ewmaNanos * weight + latency * (1 - weight);
-        }
+        final double weight = stampNanos == 0 ? 0 : decay(nowNanos);
+        // The peak is taken against the average decayed to now, the one cost() has been reporting.
+        final double decayed = ewmaNanos * weight;
+        ewmaNanos = latency > decayed ? latency : decayed + latency * (1 - weight);
         stampNanos = nowNanos;
     }
 
@@ -81,7 +76,7 @@ public final class BackendLoad
         return active.get();
     }
 
-    /** The peak-EWMA latency, 0 before the first observation. */
+    /** The peak-EWMA latency as of the last observation (not decayed to now), 0 before the first. */
     public synchronized double latencyNanos()
     {
         return ewmaNanos;
@@ -108,7 +103,12 @@ public final class BackendLoad
         {
             return open == 0 ? 0 : PENALTY_NANOS * (open + 1);
         }
-        final double decay = Math.exp(-Math.max(0, nowNanos - stampNanos) / (double)decayNanos);
-        return ewmaNanos * decay * (open + 1);
+        return ewmaNanos * decay(nowNanos) * (open + 1);
+    }
+
+    // The weight the average keeps after the time since the last observation: exp(-elapsed / decay).
+    private double decay(final long nowNanos)
+    {
+        return Math.exp(-Math.max(0, nowNanos - stampNanos) / (double)decayNanos);
     }
 }

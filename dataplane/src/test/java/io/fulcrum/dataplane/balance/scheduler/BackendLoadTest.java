@@ -44,6 +44,25 @@ class BackendLoadTest
     }
 
     @Test
+    void aFasterAnswerBlendsInWithTheTimeSinceTheLastOne()
+    {
+        final BackendLoad load = new BackendLoad(DECAY);
+        load.observe(50 * MS, T0);
+        load.observe(10 * MS, T0 + DECAY / 10);
+        final double weight = Math.exp(-0.1);
+        assertEquals(50 * MS * weight + 10 * MS * (1 - weight), load.latencyNanos(), 1);
+    }
+
+    @Test
+    void anAnswerSlowerThanTheDecayedAverageIsTheNewPeak()
+    {
+        final BackendLoad load = new BackendLoad(DECAY);
+        load.observe(50 * MS, T0);
+        load.observe(30 * MS, T0 + DECAY);
+        assertEquals(30 * MS, load.latencyNanos(), 1, "50 ms decayed for one decay time is 18 ms, below 30");
+    }
+
+    @Test
     void aBackendWithoutObservationsCostsNothingIdleAndAPenaltyBusy()
     {
         final BackendLoad load = new BackendLoad(DECAY);
