@@ -91,9 +91,10 @@ public final class ForwardingTable
 
     /**
      * A backend's identity for Maglev's permutation: derived from its address only, so that both appliances of a pair
-     * (and a restarted one) build identical tables whatever ids or order the backends have.
+     * (and a restarted one) build identical tables whatever ids or order the backends have. The proxy's Maglev and
+     * ip-hash schedulers key on it too.
      */
-    static long backendKey(final Backend backend)
+    public static long backendKey(final Backend backend)
     {
         final long hi = IpAddresses.hi(backend.address());
         final long lo = IpAddresses.lo(backend.address());

@@ -64,15 +64,10 @@ public final class BackendLoad
     public synchronized void observe(final long latencyNanos, final long nowNanos)
     {
         final double latency = Math.max(0, latencyNanos);
-        if (stampNanos == 0 || latency > ewmaNanos)
-        {
-            ewmaNanos = latency;
-        }
-        else
-        {
-            final double weight = Math.exp(-Math.max(0, nowNanos - stampNanos) / (double)decayNanos);
-            ewmaNanos = ewmaNanos * weight + latency * (1 - weight);
-        }
+        final double weight = stampNanos == 0 ? 0 : decay(nowNanos);
+        // The peak is taken against the average decayed to now, the one cost() has been reporting.
+        final double decayed = ewmaNanos * weight;
+        ewmaNanos = latency > decayed ? latency : decayed + latency * (1 - weight);
         stampNanos = nowNanos;
     }
 
@@ -81,23 +76,39 @@ public final class BackendLoad
         return active.get();
     }
 
-    /** The peak-EWMA latency, 0 before the first observation. */
+    /** The peak-EWMA latency as of the last observation (not decayed to now), 0 before the first. */
     public synchronized double latencyNanos()
     {
         return ewmaNanos;
     }
 
+    /** {@link #cost(long)} now. */
+    public double cost()
+    {
+        return cost(System.nanoTime());
+    }
+
     /**
      * Expected cost of sending one more unit of work here: the latency times the work already waiting, as in
-     * Finagle's {@code PeakEwma}. Lower is better.
+     * Finagle's {@code PeakEwma}. Lower is better. As there, the latency decays towards 0 with the time since it was
+     * last observed: a backend that was slow once and then got no more work is tried again after a few decay times,
+     * instead of being shunned until the others are loaded enough to cost more.
+     *
+     * @param nowNanos {@link System#nanoTime()}, on the clock {@link #observe} was given
      */
-    public synchronized double cost()
+    public synchronized double cost(final long nowNanos)
     {
         final int open = active.get();
         if (stampNanos == 0)
         {
             return open == 0 ? 0 : PENALTY_NANOS * (open + 1);
         }
-        return ewmaNanos * (open + 1);
+        return ewmaNanos * decay(nowNanos) * (open + 1);
+    }
+
+    // The weight the average keeps after the time since the last observation: exp(-elapsed / decay).
+    private double decay(final long nowNanos)
+    {
+        return Math.exp(-Math.max(0, nowNanos - stampNanos) / (double)decayNanos);
     }
 }

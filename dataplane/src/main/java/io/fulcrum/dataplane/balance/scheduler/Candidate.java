@@ -1,7 +1,9 @@
 package io.fulcrum.dataplane.balance.scheduler;
 
 import io.fulcrum.dataplane.balance.Backend;
+import io.fulcrum.dataplane.balance.BackendState;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,5 +19,34 @@ public record Candidate(Backend backend, BackendLoad load)
     {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(load, "load");
+    }
+
+    /** Active and of weight above 0: drained (weight 0 or draining) and down backends are never chosen. */
+    public boolean takesNewWork()
+    {
+        return backend.state() == BackendState.ACTIVE && backend.weight() > 0;
+    }
+
+    /** The candidates that {@link #takesNewWork()}, in their given order: what every scheduler is built over. */
+    static Candidate[] takingNewWork(final List<Candidate> candidates)
+    {
+        int count = 0;
+        for (final Candidate candidate : candidates)
+        {
+            if (candidate.takesNewWork())
+            {
+                count++;
+            }
+        }
+        final Candidate[] eligible = new Candidate[count];
+        int n = 0;
+        for (final Candidate candidate : candidates)
+        {
+            if (candidate.takesNewWork())
+            {
+                eligible[n++] = candidate;
+            }
+        }
+        return eligible;
     }
 }
