@@ -31,7 +31,7 @@ import java.util.Optional;
  */
 public final class ConfigLoader
 {
-    static final List<String> TOP_LEVEL = List.of("dataplane", "services", "pools", "api", "vrrp", "sync");
+    static final List<String> TOP_LEVEL = List.of("dataplane", "proxy", "services", "pools", "api", "vrrp", "sync");
 
     /**
      * Sections later releases will read. Refused rather than ignored: an operator who writes a vrrp section and gets
@@ -127,6 +127,7 @@ public final class ConfigLoader
         final Node dataplaneNode = top.optional("dataplane");
         final DataplaneConfig dataplane = dataplaneNode == null ? DataplaneConfig.defaults()
             : new DataplaneReader(problems, values).read(dataplaneNode);
+        final ProxyConfig proxy = new ProxyReader(values).read(top.optional("proxy"));
         final List<Parsed<PoolConfig>> pools = new PoolReader(problems, values).read(top.optional("pools"));
         final List<Parsed<ServiceConfig>> services = new ServiceReader(problems, values).read(top.optional("services"));
         new ServiceChecks(problems).check(services, pools);
@@ -146,7 +147,7 @@ public final class ConfigLoader
         }
         problems.throwIfAny();
         return new CheckedConfig(new FulcrumConfig(problems.file(), dataplane, Parsed.values(services),
-            Parsed.values(pools), api, vrrp, sync), problems.warnings());
+            Parsed.values(pools), api, vrrp, sync, proxy), problems.warnings());
     }
 
     private Optional<Node> compose(final String yaml)

@@ -19,8 +19,6 @@ final class DataplaneReader
     static final List<String> ENCAPSULATION = List.of("ipv4-source", "ipv6-source", "gue-port");
     /** Linux IFNAMSIZ is 16 with the terminating NUL (include/uapi/linux/if.h); dev_valid_name refuses '/', ':' and spaces. */
     private static final Pattern INTERFACE = Pattern.compile("[^/:\\s]{1,15}");
-    /** Linux's largest NR_CPUS (CONFIG_NR_CPUS_RANGE_END) is 8192. */
-    private static final int MAX_CPU = 8191;
 
     private final Problems problems;
     private final YamlValues values;
@@ -106,21 +104,10 @@ final class DataplaneReader
         {
             return List.of();
         }
-        final List<Node> items = values.list(node, dataplane.field("cores"), "CPU numbers, one per worker");
-        if (items == null)
+        final List<Integer> cores = values.cpus(node, dataplane.field("cores"), "worker");
+        if (cores == null)
         {
             return List.of();
-        }
-        final List<Integer> cores = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++)
-        {
-            final String field = dataplane.field("cores") + "[" + i + "]";
-            final int core = values.integer(items.get(i), field, 0, MAX_CPU, -1);
-            if (core >= 0 && cores.contains(core))
-            {
-                problems.at(items.get(i), field, "CPU " + core + " is given to two workers; each worker needs its own");
-            }
-            cores.add(core);
         }
         if (cores.size() != workers)
         {

@@ -15,14 +15,15 @@ import java.util.Optional;
  * @param api      the management API's listener, when the file has an {@code api} section
  * @param vrrp     VRRP instances (empty: a standalone appliance)
  * @param sync     connection-state sync with the pair's other appliance, when the file has a {@code sync} section
+ * @param proxy    the event loops of the tcp, http and udp services
  */
 public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<ServiceConfig> services, List<PoolConfig> pools,
-    Optional<ApiConfig> api, List<VrrpInstanceConfig> vrrp, Optional<SyncConfig> sync)
+    Optional<ApiConfig> api, List<VrrpInstanceConfig> vrrp, Optional<SyncConfig> sync, ProxyConfig proxy)
 {
     public FulcrumConfig(final Path source, final DataplaneConfig dataplane, final List<ServiceConfig> services,
         final List<PoolConfig> pools, final Optional<ApiConfig> api, final List<VrrpInstanceConfig> vrrp)
     {
-        this(source, dataplane, services, pools, api, vrrp, Optional.empty());
+        this(source, dataplane, services, pools, api, vrrp, Optional.empty(), ProxyConfig.DEFAULT);
     }
 
     public FulcrumConfig
@@ -34,6 +35,13 @@ public record FulcrumConfig(Path source, DataplaneConfig dataplane, List<Service
         Objects.requireNonNull(api, "api");
         vrrp = List.copyOf(vrrp);
         Objects.requireNonNull(sync, "sync");
+        Objects.requireNonNull(proxy, "proxy");
+    }
+
+    /** True when a service of mode tcp, http or udp needs the proxy's event loops. */
+    public boolean proxies()
+    {
+        return services.stream().anyMatch(service -> service.mode().proxied());
     }
 
     public Optional<PoolConfig> pool(final String name)

@@ -38,6 +38,7 @@ final class ServiceChecks
             final ServiceConfig service = services.get(i).value();
             usedPools.add(service.pool());
             final YamlMap map = services.get(i).map();
+            checkRoutes(service, map, poolsByName, usedPools);
             final Integer sameName = firstByName.putIfAbsent(service.name(), i);
             if (sameName != null && !service.name().isEmpty())
             {
@@ -81,6 +82,23 @@ final class ServiceChecks
             if (!name.isEmpty() && !usedPools.contains(name))
             {
                 problems.warningAt(pool.map().node(), "pool '" + name + "' is used by no service");
+            }
+        }
+    }
+
+    /** An http service's routes name pools too: each must exist, and counts as a use. */
+    private void checkRoutes(final ServiceConfig service, final YamlMap map, final Map<String, PoolConfig> poolsByName,
+        final Set<String> usedPools)
+    {
+        final List<RouteConfig> routes = service.proxy().routes();
+        for (int r = 0; r < routes.size(); r++)
+        {
+            final String pool = routes.get(r).pool();
+            usedPools.add(pool);
+            if (!pool.isEmpty() && !poolsByName.containsKey(pool))
+            {
+                problems.at(map.optional("routes"), map.field("routes") + "[" + r + "].pool", "no pool named '" + pool
+                    + "' (pools: " + (poolsByName.isEmpty() ? "none" : String.join(", ", poolsByName.keySet())) + ")");
             }
         }
     }

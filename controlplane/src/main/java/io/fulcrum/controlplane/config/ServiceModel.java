@@ -45,15 +45,21 @@ public final class ServiceModel
             final ServiceConfig service = config.services().get(i);
             final PoolConfig pool = config.pool(service.pool()).orElseThrow(() -> new IllegalArgumentException(
                 "service " + service.name() + ": no pool named " + service.pool()));
-            final List<Backend> backends = new ArrayList<>(pool.backends().size());
-            for (final BackendConfig backend : pool.backends())
-            {
-                backends.add(new Backend(ids.idOf(pool.name(), backend.address()), backend.address(), backend.weight(),
-                    BackendState.ACTIVE, backend.mac()));
-            }
             services.add(new Service(i, service.name(), service.vip(), service.port(), service.protocol().number(),
-                service.forwarding(), service.maglevTableSize(), backends));
+                service.forwarding(), service.maglevTableSize(), backends(pool, ids)));
         }
         return services;
+    }
+
+    /** The backends of {@code pool}, all {@link BackendState#ACTIVE}, with their ids from {@code ids}. */
+    public static List<Backend> backends(final PoolConfig pool, final BackendIds ids)
+    {
+        final List<Backend> backends = new ArrayList<>(pool.backends().size());
+        for (final BackendConfig backend : pool.backends())
+        {
+            backends.add(new Backend(ids.idOf(pool.name(), backend.address()), backend.address(), backend.weight(),
+                BackendState.ACTIVE, backend.mac()));
+        }
+        return backends;
     }
 }

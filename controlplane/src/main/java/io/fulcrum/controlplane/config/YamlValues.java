@@ -30,6 +30,8 @@ final class YamlValues
     /** Operator-chosen names end up in counters, metrics labels and CLI arguments: keep them plain. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     static final String NAME_RULE = "a name of letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit)";
+    /** Linux's largest NR_CPUS (CONFIG_NR_CPUS_RANGE_END) is 8192. */
+    static final int MAX_CPU = 8191;
     /** Stands in for an address that had a problem, so parsing goes on; never escapes, since a problem was reported. */
     static final InetAddress PLACEHOLDER = IpLiterals.parse("0.0.0.0");
 
@@ -241,6 +243,32 @@ final class YamlValues
             problems.at(node, field, "expected " + NAME_RULE + ", found '" + name + "'");
         }
         return name;
+    }
+
+    /**
+     * A list of distinct CPU numbers, one per {@code user} (a worker, an event loop); null when it is not a list.
+     * A CPU given twice is reported, and stays in the list so the count still matches.
+     */
+    List<Integer> cpus(final Node node, final String field, final String user)
+    {
+        final List<Node> items = list(node, field, "CPU numbers, one per " + user);
+        if (items == null)
+        {
+            return null;
+        }
+        final List<Integer> cpus = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String itemField = field + "[" + i + "]";
+            final int cpu = integer(items.get(i), itemField, 0, MAX_CPU, -1);
+            if (cpu >= 0 && cpus.contains(cpu))
+            {
+                problems.at(items.get(i), itemField, "CPU " + cpu + " is given to two " + user + "s; each " + user +
+                    " needs its own");
+            }
+            cpus.add(cpu);
+        }
+        return cpus;
     }
 
     /** VIPs and backends are unicast hosts: 0.0.0.0, :: or a multicast group there is always a mistake. */

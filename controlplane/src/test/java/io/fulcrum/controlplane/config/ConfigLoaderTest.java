@@ -1,8 +1,8 @@
 package io.fulcrum.controlplane.config;
 
-import io.fulcrum.dataplane.balance.Encapsulation;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,8 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import io.fulcrum.dataplane.balance.Encapsulation;
+import io.fulcrum.dataplane.balance.scheduler.SchedulerKind;
+import io.fulcrum.proxy.transport.TransportKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest
 {
@@ -72,10 +75,50 @@ class ConfigLoaderTest
         final ServiceConfig web = config.services().getFirst();
         assertEquals(Protocol.TCP, web.protocol());
         assertEquals(Encapsulation.IPIP, web.forwarding());
-        assertEquals(Scheduler.MAGLEV, web.scheduler());
+        assertEquals(SchedulerKind.MAGLEV, web.scheduler());
         assertEquals(ServiceConfig.DEFAULT_MAGLEV_TABLE_SIZE, web.maglevTableSize());
         assertEquals(new BackendConfig(IpLiterals.parse("10.0.0.1"), 100, MacAddresses.UNRESOLVED),
             config.pools().getFirst().backends().getFirst());
+    }
+
+    @Test
+    void proxiedServicesTakeTheirModeSchedulerTimeoutsAndRoutes() throws ConfigException
+    {
+        final FulcrumConfig config = ConfigLoader.parse(Path.of("proxy.yaml"), """
+            proxy: { transport: epoll, cores: [1, 3] }
+            services:
+              - name: web
+                vip: 192.0.2.10
+                port: 80
+                mode: http
+                scheduler: least-response-time
+                pool: web
+                backend-port: 8080
+                response-timeout: 5s
+                routes:
+                  - { host: API.example.com, path-prefix: /v1/, pool: api }
+                  - { path-prefix: /static/, pool: api }
+              - { name: db, vip: 192.0.2.10, port: 5432, mode: tcp, scheduler: least-connections, pool: api,
+                  proxy-protocol: true, max-connections: 1000, retries: 0 }
+              - { name: dns, vip: 192.0.2.10, port: 53, mode: udp, scheduler: round-robin, pool: api }
+            pools:
+              - { name: web, backends: [{ address: 10.0.0.1 }] }
+              - { name: api, backends: [{ address: 10.0.0.2 }] }
+            """);
+
+        assertEquals(new ProxyConfig(TransportKind.EPOLL, List.of(1, 3)), config.proxy());
+        assertTrue(config.proxies());
+        final ServiceConfig web = config.services().get(0);
+        assertEquals(ServiceMode.HTTP + " " + SchedulerKind.LEAST_RESPONSE_TIME + " 8080 PT5S PT10S PT1M",
+            web.mode() + " " + web.scheduler() + " " + web.backendPort() + " " + web.proxy().responseTimeout() + " "
+                + web.proxy().requestHeaderTimeout() + " " + web.proxy().idleTimeout());
+        assertEquals(List.of(new RouteConfig(Optional.of("api.example.com"), "/v1/", "api"),
+            new RouteConfig(Optional.empty(), "/static/", "api")), web.proxy().routes());
+        final ServiceConfig db = config.services().get(1);
+        assertEquals("TCP true 1000 0 5432", db.protocol() + " " + db.proxy().proxyProtocol() + " "
+            + db.proxy().maxConnections() + " " + db.proxy().retries() + " " + db.backendPort());
+        final ServiceConfig dns = config.services().get(2);
+        assertEquals("UDP PT30S", dns.protocol() + " " + dns.proxy().idleTimeout());
     }
 
     @Test

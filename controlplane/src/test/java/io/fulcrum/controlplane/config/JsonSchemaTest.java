@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-
-import org.junit.jupiter.api.Test;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fulcrum.dataplane.balance.scheduler.SchedulerKind;
+import io.fulcrum.proxy.transport.TransportKind;
+import org.junit.jupiter.api.Test;
 
 /**
  * The JSON Schema in docs/ is what editors validate with: it must name exactly the fields the loader accepts, so that
@@ -68,13 +70,21 @@ class JsonSchemaTest
         assertEquals(new TreeSet<>(ApiReader.TLS), fields(at("/properties/api/properties/tls")));
         assertEquals(new TreeSet<>(VrrpReader.VRRP), fields(at("/properties/vrrp/items")));
         assertEquals(new TreeSet<>(SyncReader.SYNC), fields(at("/properties/sync")));
+        assertEquals(new TreeSet<>(ProxyReader.PROXY), fields(at("/properties/proxy")));
+        assertEquals(new TreeSet<>(ServiceReader.ROUTE), fields(at("/properties/services/items/properties/routes/items")));
     }
 
     @Test
     void theSchemasChoicesAreTheLoadersChoices()
     {
-        assertEquals(names(PacketIo.values()), enumOf("/properties/dataplane/properties/packet-io"));
-        assertEquals(names(IdleMode.values()), enumOf("/properties/dataplane/properties/idle"));
+        assertEquals(names(PacketIo.values(), PacketIo::yamlName), enumOf("/properties/dataplane/properties/packet-io"));
+        assertEquals(names(IdleMode.values(), IdleMode::yamlName), enumOf("/properties/dataplane/properties/idle"));
+        assertEquals(names(TransportKind.values(), TransportKind::yamlName),
+            enumOf("/properties/proxy/properties/transport"));
+        assertEquals(names(ServiceMode.values(), ServiceMode::yamlName),
+            enumOf("/properties/services/items/properties/mode"));
+        assertEquals(names(SchedulerKind.values(), SchedulerKind::yamlName),
+            enumOf("/properties/services/items/properties/scheduler"));
     }
 
     private static Set<String> enumOf(final String pointer)
@@ -84,13 +94,13 @@ class JsonSchemaTest
         return values;
     }
 
-    private static Set<String> names(final Enum<?>[] values)
+    private static <E extends Enum<E>> Set<String> names(final E[] values, final Function<E, String> yamlName)
     {
-        final List<String> names = new ArrayList<>();
-        for (final Enum<?> value : values)
+        final Set<String> names = new TreeSet<>();
+        for (final E value : values)
         {
-            names.add(value instanceof PacketIo p ? p.yamlName() : ((IdleMode)value).yamlName());
+            names.add(yamlName.apply(value));
         }
-        return new TreeSet<>(names);
+        return names;
     }
 }
