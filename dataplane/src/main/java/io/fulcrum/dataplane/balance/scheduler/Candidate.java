@@ -49,4 +49,15 @@ public record Candidate(Backend backend, BackendLoad load)
         }
         return eligible;
     }
+
+    /** Each candidate's weight, in the same order. */
+    static int[] weightsOf(final Candidate[] candidates)
+    {
+        final int[] weights = new int[candidates.length];
+        for (int i = 0; i < weights.length; i++)
+        {
+            weights[i] = candidates[i].backend().weight();
+        }
+        return weights;
+    }
 }

@@ -22,11 +22,7 @@ public final class LeastConnections implements Scheduler
     public LeastConnections(final List<Candidate> candidates)
     {
         this.candidates = Candidate.takingNewWork(candidates);
-        weights = new int[this.candidates.length];
-        for (int i = 0; i < weights.length; i++)
-        {
-            weights[i] = this.candidates[i].backend().weight();
-        }
+        weights = Candidate.weightsOf(this.candidates);
         credit = new long[weights.length];
         active = new int[weights.length];
     }

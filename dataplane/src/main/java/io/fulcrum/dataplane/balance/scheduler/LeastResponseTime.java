@@ -34,11 +34,7 @@ public final class LeastResponseTime implements Scheduler
     {
         this.candidates = Candidate.takingNewWork(candidates);
         this.nanoClock = nanoClock;
-        weights = new int[this.candidates.length];
-        for (int i = 0; i < weights.length; i++)
-        {
-            weights[i] = this.candidates[i].backend().weight();
-        }
+        weights = Candidate.weightsOf(this.candidates);
     }
 
     @Override

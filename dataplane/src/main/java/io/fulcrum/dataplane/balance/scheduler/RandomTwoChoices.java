@@ -23,12 +23,11 @@ public final class RandomTwoChoices implements Scheduler
     public RandomTwoChoices(final List<Candidate> candidates)
     {
         this.candidates = Candidate.takingNewWork(candidates);
-        weights = new int[this.candidates.length];
-        weightBefore = new long[this.candidates.length];
+        weights = Candidate.weightsOf(this.candidates);
+        weightBefore = new long[weights.length];
         long total = 0;
         for (int i = 0; i < weights.length; i++)
         {
-            weights[i] = this.candidates[i].backend().weight();
             weightBefore[i] = total;
             total += weights[i];
         }

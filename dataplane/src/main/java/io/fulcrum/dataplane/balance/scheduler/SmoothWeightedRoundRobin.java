@@ -21,12 +21,11 @@ public final class SmoothWeightedRoundRobin implements Scheduler
     public SmoothWeightedRoundRobin(final List<Candidate> candidates)
     {
         this.candidates = Candidate.takingNewWork(candidates);
-        weights = new int[this.candidates.length];
+        weights = Candidate.weightsOf(this.candidates);
         long total = 0;
-        for (int i = 0; i < weights.length; i++)
+        for (final int weight : weights)
         {
-            weights[i] = this.candidates[i].backend().weight();
-            total += weights[i];
+            total += weight;
         }
         totalWeight = total;
         credit = new long[weights.length];

@@ -107,11 +107,16 @@ class SchedulerKindTest
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         picks(scheduler, 10_000);
-        threads.getCurrentThreadAllocatedBytes(); // its own first call allocates
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        final long chosen = picks(scheduler, 100_000);
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        assertTrue(chosen > 0);
+        // The best of three rounds: a pick that allocates does so in every round; the JVM's own first-time work
+        // (a few dozen bytes, once) does not.
+        long allocated = Long.MAX_VALUE;
+        for (int round = 0; round < 3; round++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            final long chosen = picks(scheduler, 100_000);
+            allocated = Math.min(allocated, threads.getCurrentThreadAllocatedBytes() - before);
+            assertTrue(chosen > 0);
+        }
         assertEquals(0, allocated, "bytes allocated by 100 000 picks");
     }
 
