@@ -125,7 +125,7 @@ final class ServiceReader
     }
 
     /** What the packet data plane can schedule new flows by. */
-    static final List<SchedulerKind> DSR_SCHEDULERS = List.of(SchedulerKind.MAGLEV, SchedulerKind.IP_HASH);
+    static final List<SchedulerKind> DSR_SCHEDULERS = List.of(SchedulerKind.MAGLEV);
 
     /** The proxy's keys: each refused, with the modes it belongs to, on a service of another mode. */
     private ProxyOptions proxyOptions(final YamlMap map, final ServiceMode mode)

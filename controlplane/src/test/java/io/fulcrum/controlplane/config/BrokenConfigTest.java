@@ -180,7 +180,7 @@ class BrokenConfigTest
             broken("least-response-time on a udp service", "services:\n  - { name: web, vip: 192.0.2.10, port: 80, mode: udp, scheduler: least-response-time, pool: p }\n" + POOL, 2, 67,
                 "services[0].scheduler", "which a udp service cannot measure; it works in mode tcp and http"),
             broken("round robin on a dsr service", "services:\n  - { name: web, vip: 192.0.2.10, port: 80, scheduler: round-robin, pool: p }\n" + POOL, 2, 56,
-                "services[0].scheduler", "scheduler round-robin is not available in mode dsr (the data plane picks new flows by maglev or ip-hash); it works in mode tcp, http and udp"),
+                "services[0].scheduler", "scheduler round-robin is not available in mode dsr (the data plane picks new flows by maglev); it works in mode tcp, http and udp"),
             broken("a udp protocol on a tcp service", "services:\n  - { name: web, vip: 192.0.2.10, port: 80, mode: tcp, protocol: udp, pool: p }\n" + POOL, 2, 66,
                 "services[0].protocol", "a service of mode tcp is tcp, found protocol udp"),
             broken("forwarding on a proxied service", "services:\n  - { name: web, vip: 192.0.2.10, port: 80, mode: http, forwarding: gue, pool: p }\n" + POOL, 2, 69,
