@@ -1,10 +1,7 @@
 package io.fulcrum.proxy.pool;
 
-import io.fulcrum.dataplane.balance.Backend;
 import io.fulcrum.dataplane.balance.BackendState;
-import io.fulcrum.dataplane.balance.scheduler.BackendLoad;
 import io.fulcrum.dataplane.balance.scheduler.Candidate;
-import io.fulcrum.dataplane.balance.scheduler.Scheduler;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -32,7 +29,7 @@ class BackendSetTest
     void anEjectedBackendIsNotPickedEvenByASchedulerThatAlwaysChoosesIt()
     {
         // Like least-connections with nothing open: the same backend every time, whatever the hashes.
-        set.publish(candidates, BackendSetTest::firstTakingWork, addresses(candidates));
+        set.publish(candidates, TestPools::firstTakingWork, addresses(candidates));
         final ProxyTarget first = set.pick(1, 1);
         assertEquals(1, first.backendId());
         ejectAll(first);
@@ -48,7 +45,7 @@ class BackendSetTest
     @Test
     void aReadySchedulerIsRepickedAroundAnEjectedBackend()
     {
-        set.publish(BackendSetTest.byHash(candidates), addresses(candidates));
+        set.publish(TestPools.byHash(candidates), addresses(candidates));
         ejectAll(set.pick(0, 0));
         final int ejected = set.ejections().getFirst().backendId();
         final Set<Integer> picked = new HashSet<>();
@@ -62,7 +59,7 @@ class BackendSetTest
     @Test
     void pickOtherTakesAnUntriedBackendWhenTheSchedulerKeepsChoosingTriedOnes()
     {
-        set.publish(candidates, BackendSetTest::firstTakingWork, addresses(candidates));
+        set.publish(candidates, TestPools::firstTakingWork, addresses(candidates));
         final ProxyTarget first = set.pick(5, 5);
         final ProxyTarget second = set.pickOther(5, 5, List.of(first));
         assertNotNull(second);
@@ -77,7 +74,7 @@ class BackendSetTest
     {
         final List<Candidate> drained = List.of(candidate(1), drained(candidate(2)),
             candidate(3), candidate(4));
-        set.publish(drained, BackendSetTest::firstTakingWork, addresses(drained));
+        set.publish(drained, TestPools::firstTakingWork, addresses(drained));
         ejectAll(new ProxyTarget(drained.get(2), addresses(drained).get(3)));
         final ProxyTarget first = set.pick(9, 9);
         assertEquals(1, first.backendId());
@@ -88,7 +85,7 @@ class BackendSetTest
     void theLoneBackendOfAServiceIsNeverEjected()
     {
         final List<Candidate> lone = List.of(candidate(1));
-        set.publish(lone, BackendSetTest::firstTakingWork, addresses(lone));
+        set.publish(lone, TestPools::firstTakingWork, addresses(lone));
         final ProxyTarget only = set.pick(0, 0);
         for (int i = 0; i < 20; i++)
         {
@@ -101,11 +98,11 @@ class BackendSetTest
     @Test
     void aBackendLeavingTheServiceIsForgotten()
     {
-        set.publish(candidates, BackendSetTest::firstTakingWork, addresses(candidates));
+        set.publish(candidates, TestPools::firstTakingWork, addresses(candidates));
         ejectAll(set.pick(0, 0));
         assertEquals(1, set.ejections().size());
         final List<Candidate> rest = candidates.subList(1, 3);
-        set.publish(rest, BackendSetTest::firstTakingWork, addresses(rest));
+        set.publish(rest, TestPools::firstTakingWork, addresses(rest));
         assertEquals(List.of(), set.ejections());
     }
 
@@ -123,13 +120,12 @@ class BackendSetTest
         assertEquals(target.backendId(), set.ejections().getFirst().backendId());
     }
 
-    static Candidate candidate(final int id)
+    private static Candidate candidate(final int id)
     {
-        return new Candidate(new Backend(id, InetAddress.getLoopbackAddress(), 1, BackendState.ACTIVE, 0),
-            new BackendLoad());
+        return TestPools.candidate(id, new InetSocketAddress(InetAddress.getLoopbackAddress(), 10_000 + id));
     }
 
-    static Map<Integer, InetSocketAddress> addresses(final List<Candidate> candidates)
+    private static Map<Integer, InetSocketAddress> addresses(final List<Candidate> candidates)
     {
         final Map<Integer, InetSocketAddress> addresses = new HashMap<>();
         for (final Candidate candidate : candidates)
@@ -138,25 +134,5 @@ class BackendSetTest
                 10_000 + candidate.backend().id()));
         }
         return addresses;
-    }
-
-    static Scheduler firstTakingWork(final List<Candidate> candidates)
-    {
-        return (flowHash, clientHash) ->
-        {
-            for (final Candidate candidate : candidates)
-            {
-                if (candidate.backend().state() == BackendState.ACTIVE && candidate.backend().weight() > 0)
-                {
-                    return candidate;
-                }
-            }
-            return null;
-        };
-    }
-
-    static Scheduler byHash(final List<Candidate> candidates)
-    {
-        return (flowHash, clientHash) -> candidates.get((int)Math.floorMod(flowHash, (long)candidates.size()));
     }
 }
