@@ -68,6 +68,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     private final EventLog log;
     private final ApplianceViews views;
     private final UpgradeProgram upgrades;
+    private final ProxyServices proxies;
     /** Health verdicts arrive on the checker's event loop; republishing (which may resolve a MAC) runs here. */
     private final ExecutorService control = Executors.newSingleThreadExecutor(
         Thread.ofPlatform().name("fulcrum-control").daemon(true).factory());
@@ -94,6 +95,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         this.views = new ApplianceViews(dataplane, interfaces.isEmpty() ? "none" : interfaces.getFirst().mode(), states,
             counters, workerProgress(ApplianceViews.HEALTH_STALL_LIMIT));
         this.upgrades = new UpgradeProgram(log);
+        this.proxies = new ProxyServices(log);
     }
 
     /** Checks that this process may run a data plane at all; returns why not, or null. */
@@ -105,10 +107,10 @@ public final class Appliance implements ApplianceControl, AutoCloseable
 
     public static Appliance start(final FulcrumConfig config, final EventLog log)
     {
-        if (config.dataplane().interfaces().isEmpty())
+        if (config.dataplane().interfaces().isEmpty() && hasDsrServices(config))
         {
             throw new IllegalArgumentException(config.source() + ": dataplane.interfaces is empty: name the interface "
-                + "VIP traffic arrives on");
+                + "VIP traffic arrives on (only services of mode tcp, http and udp run without one)");
         }
         final DataplaneSettings settings = DataplaneModel.settings(config.dataplane());
         final ConnectionTableFiles tableFiles = config.dataplane().connectionTable().file()
@@ -124,8 +126,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         try
         {
             backendIds = tableFiles == null ? new BackendIds() : backendIds(tableFiles, log);
-            services = BackendMacs.resolve(states.services(config, backendIds),
-                config.dataplane().interfaces().getFirst(), macs, log);
+            services = decided(config, states, backendIds, macs, log);
             counters = CountersFile.create(config.dataplane().countersFile(), 16_384);
             dataplane = new Dataplane(settings, counters, SystemEpochClock.INSTANCE,
                 error -> log.event("worker-error", "worker error: " + error, "error", String.valueOf(error)),
@@ -143,7 +144,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             for (final String name : config.dataplane().interfaces())
             {
                 final InterfacePorts ports = InterfacePorts.open(name, config.dataplane().packetIo(),
-                    config.dataplane().workers(), group++, services, log);
+                    config.dataplane().workers(), group++, forwarded(config, services), log);
                 opened.add(ports);
                 for (final Port port : ports.ports())
                 {
@@ -152,7 +153,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
                 log.event("ports", name + ": " + ports.ports().size() + " worker(s) on " + ports.mode(),
                     "interface", name, "workers", ports.ports().size(), "packet_io", ports.mode());
             }
-            dataplane.publish(services);
+            dataplane.publish(forwarded(config, services));
             if (config.sync().isPresent() && !config.vrrp().isEmpty())
             {
                 final SyncAgent sync = dataplane.enableSync(syncSettings(config.sync().get()));
@@ -163,7 +164,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
                     config.sync().get().peer().toString());
             }
             dataplane.start();
-            log.event("started", "forwarding " + services.size() + " service(s); counters in "
+            log.event("started", "forwarding " + forwarded(config, services).size() + " service(s); counters in "
                 + config.dataplane().countersFile(), "version", FulcrumBuild.version(), "config",
                 config.source().toString());
             final Appliance appliance =
@@ -171,6 +172,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             try
             {
                 appliance.startHealthChecks();
+                appliance.proxies.apply(config, states, backendIds);
                 appliance.startVrrp();
                 appliance.startApi();
             }
@@ -316,13 +318,17 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         health.update(targets);
     }
 
-    /** Builds the forwarding table from the running configuration and the backends' states, and publishes it. */
+    /**
+     * Builds the forwarding table from the running configuration and the backends' states and publishes it; the
+     * proxied services get their backends from the same states.
+     */
     private void republish()
     {
-        final List<Service> services = BackendMacs.resolve(states.services(running, backendIds),
-            running.dataplane().interfaces().getFirst(), macs, log);
-        dataplane.publish(services);
-        interfaces.forEach(ports -> ports.follow(services)); // after: a newly steered VIP finds its service
+        final List<Service> services = decided(running, states, backendIds, macs, log);
+        final List<Service> forwarded = forwarded(running, services);
+        dataplane.publish(forwarded);
+        interfaces.forEach(ports -> ports.follow(forwarded)); // after: a newly steered VIP finds its service
+        proxies.apply(running, states, backendIds);
         published = services;
         if (vrrp != null)
         {
@@ -399,6 +405,34 @@ public final class Appliance implements ApplianceControl, AutoCloseable
                 + " (" + reason + ")", "pool", pool, "backend", IpLiterals.format(address), "reason", reason);
             republish();
         }
+    }
+
+    /** Every service of {@code config} with its backends' states as decided, the forwarded ones' MACs resolved. */
+    private static List<Service> decided(final FulcrumConfig config, final BackendStates states, final BackendIds ids,
+        final Map<Integer, Long> macs, final EventLog log)
+    {
+        final List<Service> services = states.services(config, ids);
+        return config.dataplane().interfaces().isEmpty() ? services
+            : BackendMacs.resolve(config, services, config.dataplane().interfaces().getFirst(), macs, log);
+    }
+
+    /** The services the packet data plane forwards: mode dsr. The proxy serves the others. */
+    private static List<Service> forwarded(final FulcrumConfig config, final List<Service> services)
+    {
+        final List<Service> forwarded = new ArrayList<>(services.size());
+        for (int i = 0; i < services.size(); i++)
+        {
+            if (!config.services().get(i).mode().proxied())
+            {
+                forwarded.add(services.get(i));
+            }
+        }
+        return forwarded;
+    }
+
+    private static boolean hasDsrServices(final FulcrumConfig config)
+    {
+        return config.services().stream().anyMatch(service -> !service.mode().proxied());
     }
 
     private static Set<BackendStates.Key> keys(final FulcrumConfig config)
@@ -610,6 +644,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             health.close();
         }
         control.shutdownNow();
+        proxies.close();
         dataplane.close();
         for (final InterfacePorts ports : interfaces.reversed())
         {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.config.IpLiterals;
 import io.fulcrum.controlplane.config.MacAddresses;
 import io.fulcrum.dataplane.balance.Backend;
@@ -26,14 +27,24 @@ final class BackendMacs
     {
     }
 
-    static List<Service> resolve(final List<Service> services, final String interfaceName,
+    /**
+     * @param services {@code config}'s, in its order; those of a proxied mode are returned as they are (the proxy
+     *                 connects by address, no next hop to resolve)
+     */
+    static List<Service> resolve(final FulcrumConfig config, final List<Service> services, final String interfaceName,
         final Map<Integer, Long> resolved, final EventLog log)
     {
         final List<Service> result = new ArrayList<>();
         try (Rtnetlink netlink = Rtnetlink.open())
         {
-            for (final Service service : services)
+            for (int i = 0; i < services.size(); i++)
             {
+                final Service service = services.get(i);
+                if (config.services().get(i).mode().proxied())
+                {
+                    result.add(service);
+                    continue;
+                }
                 final List<Backend> backends = new ArrayList<>();
                 for (final Backend backend : service.backends())
                 {

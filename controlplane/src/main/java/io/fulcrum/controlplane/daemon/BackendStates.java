@@ -86,18 +86,29 @@ final class BackendStates
         for (int i = 0; i < model.size(); i++)
         {
             final Service service = model.get(i);
-            final String pool = config.services().get(i).pool();
-            final List<Backend> backends = new ArrayList<>(service.backends().size());
-            for (final Backend backend : service.backends())
-            {
-                final Key key = new Key(pool, backend.address());
-                backends.add(backend.withState(effective(admin(key), health(key)))
-                    .withWeight(weights.getOrDefault(key, backend.weight())));
-            }
             result.add(new Service(service.id(), service.name(), service.vip(), service.port(), service.protocol(),
-                service.encapsulation(), service.maglevSize(), backends));
+                service.encapsulation(), service.maglevSize(), decided(config.services().get(i).pool(),
+                service.backends())));
         }
         return result;
+    }
+
+    /** The backends of {@code pool} (an http service's route may name any pool) with their states as decided here. */
+    List<Backend> backends(final PoolConfig pool, final BackendIds ids)
+    {
+        return decided(pool.name(), ServiceModel.backends(pool, ids));
+    }
+
+    private List<Backend> decided(final String pool, final List<Backend> fromFile)
+    {
+        final List<Backend> backends = new ArrayList<>(fromFile.size());
+        for (final Backend backend : fromFile)
+        {
+            final Key key = new Key(pool, backend.address());
+            backends.add(backend.withState(effective(admin(key), health(key)))
+                .withWeight(weights.getOrDefault(key, backend.weight())));
+        }
+        return backends;
     }
 
     /** How many of the pool's backends take new flows: active (enabled, not failing its check) with a weight. */

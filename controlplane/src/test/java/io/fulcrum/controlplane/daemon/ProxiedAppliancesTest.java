@@ -1,0 +1,178 @@
+package io.fulcrum.controlplane.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fulcrum.controlplane.config.ConfigLoader;
+import io.fulcrum.controlplane.config.FulcrumConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An appliance with only proxied services: no interface, no packet data plane ports; the tcp service's listener
+ * relays to the backends of its pool and follows operator actions and reloads. Loopback only.
+ */
+final class ProxiedAppliancesTest
+{
+    @TempDir
+    Path directory;
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final StringWriter events = new StringWriter();
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        for (final AutoCloseable closeable : started.reversed())
+        {
+            closeable.close();
+        }
+    }
+
+    @Test
+    void aTcpServiceRelaysToTheBackendsOfItsPoolAndFollowsTheOperator() throws Exception
+    {
+        final NamedBackend one = backend("one", "127.0.0.2", 0);
+        final NamedBackend two = backend("two", "127.0.0.3", one.port());
+        final int port = freePort();
+        final Appliance appliance = start(config(port, "round-robin", one, two));
+
+        final List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 4; i++)
+        {
+            answers.add(ask(port));
+        }
+        assertEquals(List.of("one", "two", "one", "two"), answers, "round robin over the pool: " + events);
+
+        appliance.setAdminState("p", "127.0.0.3", AdminState.DISABLED);
+        for (int i = 0; i < 3; i++)
+        {
+            assertEquals("one", ask(port), "a disabled backend takes no new connection");
+        }
+
+        appliance.setAdminState("p", "127.0.0.3", AdminState.ENABLED);
+        appliance.reload(ConfigLoader.parse(directory.resolve("fulcrum.yaml"), config(port, "round-robin", two)));
+        for (int i = 0; i < 3; i++)
+        {
+            assertEquals("two", ask(port), "after a reload the pool is the file's");
+        }
+        assertTrue(events.toString().contains("proxy service echo (tcp, round-robin) listening on 127.0.0.1:" + port), events.toString());
+    }
+
+    private Appliance start(final String yaml) throws Exception
+    {
+        final FulcrumConfig config = ConfigLoader.parse(directory.resolve("fulcrum.yaml"), yaml);
+        final Appliance appliance = Appliance.start(config, new EventLog(new PrintWriter(events, true),
+            EventLog.Format.HUMAN));
+        started.add(appliance);
+        return appliance;
+    }
+
+    private String config(final int port, final String scheduler, final NamedBackend... backends)
+    {
+        final StringBuilder yaml = new StringBuilder("""
+            dataplane:
+              interfaces: []
+              counters-file: %s
+              connection-table: { persistent: false }
+            services:
+              - { name: echo, vip: 127.0.0.1, port: %d, mode: tcp, scheduler: %s, pool: p, backend-port: %d }
+            pools:
+              - name: p
+                backends:
+            """.formatted(directory.resolve("counters"), port, scheduler, backends[0].port()));
+        for (final NamedBackend backend : backends)
+        {
+            yaml.append("      - { address: ").append(backend.address()).append(" }\n");
+        }
+        return yaml.toString();
+    }
+
+    private NamedBackend backend(final String name, final String address, final int port) throws IOException
+    {
+        final NamedBackend backend = new NamedBackend(name, InetAddress.getByName(address), port);
+        started.add(backend);
+        return backend;
+    }
+
+    private static String ask(final int port) throws IOException
+    {
+        try (Socket socket = new Socket())
+        {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("who?\n".getBytes(StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        }
+    }
+
+    private static int freePort() throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Answers every connection with its name, then closes it. */
+    private static final class NamedBackend implements AutoCloseable
+    {
+        private final ServerSocket server;
+        private final Thread thread;
+
+        /** @param port 0 for any */
+        NamedBackend(final String name, final InetAddress address, final int port) throws IOException
+        {
+            server = new ServerSocket(port, 50, address);
+            thread = Thread.ofPlatform().daemon().start(() ->
+            {
+                while (!server.isClosed())
+                {
+                    try (Socket socket = server.accept(); InputStream in = socket.getInputStream();
+                        OutputStream out = socket.getOutputStream())
+                    {
+                        in.readAllBytes();
+                        out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
+                    }
+                    catch (final IOException e)
+                    {
+                        // closed, or a client gone: next
+                    }
+                }
+            });
+        }
+
+        int port()
+        {
+            return server.getLocalPort();
+        }
+
+        String address()
+        {
+            return server.getInetAddress().getHostAddress();
+        }
+
+        @Override
+        public void close() throws Exception
+        {
+            server.close();
+            thread.join(5_000);
+        }
+    }
+}
