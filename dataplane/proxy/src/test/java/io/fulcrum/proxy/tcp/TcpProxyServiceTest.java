@@ -1,5 +1,7 @@
 package io.fulcrum.proxy.tcp;
 
+import io.fulcrum.dataplane.balance.scheduler.BackendLoad;
+import io.fulcrum.dataplane.balance.scheduler.Candidate;
 import io.fulcrum.proxy.pool.BackendSet;
 import io.fulcrum.proxy.pool.OutlierDetector;
 import io.fulcrum.proxy.pool.TestPools;
@@ -74,7 +76,8 @@ class TcpProxyServiceTest
     @EnumSource(value = TransportKind.class, names = {"IO_URING", "EPOLL"})
     void relaysAMebibyteBothWays(final TransportKind kind) throws Exception
     {
-        TestPools.publish(backends, TestPools::firstTakingWork, backend(BlockingServer.echo()).address());
+        final BackendLoad load = TestPools.publish(backends, TestPools::firstTakingWork,
+            backend(BlockingServer.echo()).address()).getFirst().load();
         start(kind, settings());
         final byte[] sent = new byte[MIB];
         new Random(13).nextBytes(sent);
@@ -88,9 +91,11 @@ class TcpProxyServiceTest
         assertEquals(MIB, service.counters().bytesIn());
         assertEquals(MIB, service.counters().bytesOut());
         assertEquals(Map.of(1, 1), service.counters().activeByBackend());
+        assertEquals(1, load.active(), "the connection is open work for the schedulers");
+        assertTrue(load.latencyNanos() > 0, "connect and first byte observed");
         client.close();
-        await(() -> service.counters().active() == 0 && service.counters().activeByBackend().isEmpty(),
-            "both connections closed");
+        await(() -> service.counters().active() == 0 && service.counters().activeByBackend().isEmpty() &&
+            load.active() == 0, "both connections closed");
     }
 
     @ParameterizedTest
@@ -211,6 +216,30 @@ class TcpProxyServiceTest
 
         assertEchoes(connect(), "straight to the second backend");
         assertEquals(1, service.counters().connectFailures(), "the ejected backend is not tried again");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"IO_URING", "EPOLL"})
+    void aConnectThatTimesOutIsRetriedOnAnotherBackend(final TransportKind kind) throws Exception
+    {
+        // A listener whose accept queue is full drops further SYNs: a connect to it hangs, as to a dead host.
+        final ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        opened.add(full);
+        for (int i = 0; i < 3; i++)
+        {
+            final java.nio.channels.SocketChannel filler = java.nio.channels.SocketChannel.open();
+            opened.add(filler);
+            filler.configureBlocking(false);
+            filler.connect(full.getLocalSocketAddress());
+        }
+        final List<Candidate> candidates = TestPools.publish(backends, TestPools::firstTakingWork,
+            (InetSocketAddress)full.getLocalSocketAddress(), backend(BlockingServer.echo()).address());
+        start(kind, settings().withConnectTimeout(Duration.ofMillis(300)));
+
+        assertEchoes(connect(), "through the second backend");
+        assertEquals(1, service.counters().connectFailures());
+        assertEquals(1, service.counters().retries());
+        assertEquals(0, candidates.getFirst().load().active(), "the timed-out attempt is no open work");
     }
 
     @ParameterizedTest
