@@ -2,10 +2,13 @@ package io.fulcrum.controlplane.daemon;
 
 import io.fulcrum.controlplane.config.ProxyOptions;
 import io.fulcrum.controlplane.config.ServiceConfig;
+import io.fulcrum.proxy.ProxyListener;
 import io.fulcrum.proxy.pool.BackendSet;
 import io.fulcrum.proxy.tcp.TcpProxyService;
 import io.fulcrum.proxy.tcp.TcpProxySettings;
 import io.fulcrum.proxy.transport.EventLoops;
+import io.fulcrum.proxy.udp.UdpProxyService;
+import io.fulcrum.proxy.udp.UdpProxySettings;
 
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
@@ -19,15 +22,19 @@ final class ProxiedService
 {
     private final ServiceConfig config;
     private final Map<String, BackendSet> backendSets;
-    private final TcpProxyService tcp;
+    private final ProxyListener listener;
+    /** The mode's own counters: TcpProxyCounters, UdpProxyCounters or HttpProxyCounters. */
+    private final Object counters;
 
     private ProxiedService(final ServiceConfig config, final Map<String, BackendSet> backendSets,
-        final TcpProxyService tcp)
+        final ProxyListener listener, final Object counters)
     {
         this.config = config;
         this.backendSets = backendSets;
-        this.tcp = tcp;
+        this.listener = listener;
+        this.counters = counters;
     }
+
 
     static ProxiedService of(final ServiceConfig config)
     {
@@ -38,14 +45,24 @@ final class ProxiedService
         final ProxyOptions options = config.proxy();
         return switch (config.mode())
         {
-            case TCP -> new ProxiedService(config, sets, new TcpProxyService(TcpProxySettings.of(config.name(), listen)
-                .withConnectTimeout(options.connectTimeout())
-                .withIdleTimeout(options.idleTimeout())
-                .withConnectRetries(options.retries())
-                .withProxyProtocol(options.proxyProtocol())
-                .withMaxConnections(options.maxConnections()), own));
-            case HTTP, UDP -> throw new IllegalStateException("service " + config.name() + ": mode " +
-                config.mode().yamlName() + " is not available in this build yet");
+            case TCP ->
+            {
+                final TcpProxyService tcp = new TcpProxyService(TcpProxySettings.of(config.name(), listen)
+                    .withConnectTimeout(options.connectTimeout())
+                    .withIdleTimeout(options.idleTimeout())
+                    .withConnectRetries(options.retries())
+                    .withProxyProtocol(options.proxyProtocol())
+                    .withMaxConnections(options.maxConnections()), own);
+                yield new ProxiedService(config, sets, tcp, tcp.counters());
+            }
+            case UDP ->
+            {
+                final UdpProxyService udp = new UdpProxyService(UdpProxySettings.of(config.name(), listen)
+                    .withIdleTimeout(options.idleTimeout()), own);
+                yield new ProxiedService(config, sets, udp, udp.counters());
+            }
+            case HTTP -> throw new IllegalStateException("service " + config.name() + ": mode http is not available "
+                + "in this build yet");
             case DSR -> throw new IllegalArgumentException("service " + config.name() + " is a dsr service");
         };
     }
@@ -63,21 +80,22 @@ final class ProxiedService
 
     void start(final EventLoops loops)
     {
-        tcp.start(loops);
+        listener.start(loops);
     }
 
     InetSocketAddress localAddress()
     {
-        return tcp.localAddress();
+        return listener.localAddress();
     }
 
     void stop()
     {
-        tcp.stop();
+        listener.stop();
     }
 
-    TcpProxyService tcp()
+    /** TcpProxyCounters, UdpProxyCounters or HttpProxyCounters, by the service's mode. */
+    Object counters()
     {
-        return tcp;
+        return counters;
     }
 }

@@ -1,5 +1,9 @@
 package io.fulcrum.proxy.tcp;
 
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+import io.fulcrum.proxy.ProxyListener;
 import io.fulcrum.proxy.pool.BackendSet;
 import io.fulcrum.proxy.transport.EventLoops;
 import io.netty.bootstrap.ServerBootstrap;
@@ -11,9 +15,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
-import java.net.InetSocketAddress;
-import java.util.Objects;
-
 /**
  * A {@code mode: tcp} service: listens on its VIP and port, and for each client connection opens one to a backend of
  * its {@link BackendSet} and relays bytes both ways until either side is done.
@@ -22,7 +23,7 @@ import java.util.Objects;
  * connected ({@link BackendConnector}), then a {@link Relay}; the backend connection has a {@link FirstByteLatency}
  * until its first read, then a {@link Relay}. {@link ConnectionLimit} sits on the listener.
  */
-public final class TcpProxyService
+public final class TcpProxyService implements ProxyListener
 {
     private final TcpProxySettings settings;
     private final BackendSet backends;
@@ -43,6 +44,7 @@ public final class TcpProxyService
      *
      * @throws IllegalStateException when the address cannot be bound, with the service's name and the reason
      */
+    @Override
     public synchronized void start(final EventLoops loops)
     {
         if (listener != null)
@@ -86,6 +88,7 @@ public final class TcpProxyService
     }
 
     /** Closes the listener, then every open connection. */
+    @Override
     public synchronized void stop()
     {
         if (listener == null)
@@ -98,6 +101,7 @@ public final class TcpProxyService
     }
 
     /** Where the service listens (the bound port when the settings asked for port 0); null when not started. */
+    @Override
     public synchronized InetSocketAddress localAddress()
     {
         return listener == null ? null : (InetSocketAddress)listener.localAddress();

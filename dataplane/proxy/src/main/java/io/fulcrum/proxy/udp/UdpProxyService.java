@@ -1,5 +1,11 @@
 package io.fulcrum.proxy.udp;
 
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import io.fulcrum.proxy.ProxyListener;
 import io.fulcrum.proxy.pool.BackendSet;
 import io.fulcrum.proxy.transport.EventLoops;
 import io.netty.bootstrap.Bootstrap;
@@ -13,17 +19,12 @@ import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-
 /**
  * A {@code mode: udp} service (DNS-like request and answer): per client address a session to one backend, ended by
  * the idle timeout. One listening socket per event loop, bound with SO_REUSEPORT so the kernel spreads clients over
  * them by their address and port and a client's datagrams always reach the same socket and session table.
  */
-public final class UdpProxyService
+public final class UdpProxyService implements ProxyListener
 {
     /** Read buffers hold the largest datagram, so nothing is truncated in silence. */
     private static final int MAX_DATAGRAM = 65_536;
@@ -47,6 +48,7 @@ public final class UdpProxyService
      *
      * @throws IllegalStateException when the address cannot be bound, with the service's name and the reason
      */
+    @Override
     public synchronized void start(final EventLoops loops)
     {
         if (!listeners.isEmpty())
@@ -85,6 +87,7 @@ public final class UdpProxyService
     }
 
     /** Closes the listening sockets, then every session. */
+    @Override
     public synchronized void stop()
     {
         for (final Channel listener : listeners)
@@ -96,6 +99,7 @@ public final class UdpProxyService
     }
 
     /** Where the service listens (the bound port when the settings asked for port 0); null when not started. */
+    @Override
     public synchronized InetSocketAddress localAddress()
     {
         return listeners.isEmpty() ? null : (InetSocketAddress)listeners.getFirst().localAddress();
