@@ -432,6 +432,16 @@ class TcpProxyServiceTest
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"IO_URING", "EPOLL"})
+    void listensOnAVipThisHostDoesNotHoldYet(final TransportKind kind) throws Exception
+    {
+        // 198.51.100.0/24 (TEST-NET-2) is on no interface here: without IP_FREEBIND the bind fails (EADDRNOTAVAIL).
+        final InetSocketAddress vip = new InetSocketAddress(InetAddress.getByName("198.51.100.80"), 0);
+        start(kind, TcpProxySettings.of("standby", vip));
+        assertEquals(vip.getAddress(), service.localAddress().getAddress());
+    }
+
     private void start(final TransportKind kind, final TcpProxySettings settings)
     {
         service = new TcpProxyService(settings, backends);
