@@ -69,6 +69,20 @@ public final class PinnedProcess implements AutoCloseable
         throw new IllegalStateException(name + " was not ready within " + limit.toSeconds() + " s; see " + log);
     }
 
+    /**
+     * Waits for the program to end by itself and returns its exit code; past {@code limit} it is stopped and the
+     * wait fails, naming the log.
+     */
+    public int awaitExit(final Duration limit) throws InterruptedException
+    {
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS))
+        {
+            close();
+            throw new IllegalStateException(name + " did not end within " + limit.toSeconds() + " s; see " + log);
+        }
+        return process.exitValue();
+    }
+
     /** What the program wrote so far. */
     public String output() throws IOException
     {
