@@ -153,7 +153,7 @@ final class ProxyTable
                 for (final RequestMeasurement m : measured)
                 {
                     final ObjectNode round = roundNodes.addObject().put("requests", m.wrk().requests());
-                    number(round, "seconds", m.wrk().seconds());
+                    number(round, "requestsPerSecond", m.wrk().requestsPerSecond());
                     number(round, "p50Micros", m.wrk().p50Micros());
                     number(round, "p99Micros", m.wrk().p99Micros());
                     round.put("socketErrors", m.wrk().socketErrors()).put("non2xx", m.wrk().non2xx());

@@ -4,23 +4,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What one wrk run reports (wrk 4.1 with {@code --latency}): requests completed and the time they took, the 50th and
+ * What one wrk run reports (wrk 4.1 with {@code --latency}): requests completed and their rate (wrk's own
+ * {@code Requests/sec}, from its microsecond clock; the {@code requests in 1.03s} line has two decimals), the 50th and
  * 99th percentiles of latency in microseconds, socket errors (connect, read, write and timeout together) and
  * responses that were not 2xx or 3xx.
  */
-record WrkResult(long requests, double seconds, double p50Micros, double p99Micros, long socketErrors, long non2xx)
+record WrkResult(long requests, double requestsPerSecond, double p50Micros, double p99Micros, long socketErrors, long non2xx)
 {
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ([\\d.]+)(us|ms|s|m|h),");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s*(50|99)(?:\\.0+)?%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$",
         Pattern.MULTILINE);
     private static final Pattern SOCKET_ERRORS =
         Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+    private static final Pattern RATE = Pattern.compile("^Requests/sec:\\s+([\\d.]+)\\s*$", Pattern.MULTILINE);
     private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
-
-    double requestsPerSecond()
-    {
-        return seconds > 0 ? requests / seconds : Double.NaN;
-    }
 
     /** Parses wrk's report; throws naming what is missing, with the output, when it is not one. */
     static WrkResult parse(final String output)
@@ -59,9 +56,12 @@ record WrkResult(long requests, double seconds, double p50Micros, double p99Micr
                 socketErrors += Long.parseLong(errors.group(group));
             }
         }
+        final long count = Long.parseLong(requests.group(1));
+        final Matcher rate = RATE.matcher(output);
+        final double seconds = micros(requests.group(2), requests.group(3)) / 1e6;
         final Matcher non2xx = NON_2XX.matcher(output);
-        return new WrkResult(Long.parseLong(requests.group(1)), micros(requests.group(2), requests.group(3)) / 1e6,
-            p50, p99, socketErrors, non2xx.find() ? Long.parseLong(non2xx.group(1)) : 0);
+        return new WrkResult(count, rate.find() ? Double.parseDouble(rate.group(1)) : count / seconds, p50, p99,
+            socketErrors, non2xx.find() ? Long.parseLong(non2xx.group(1)) : 0);
     }
 
     /** wrk's time units (units.c: us, ms, s, m, h) to microseconds. */
