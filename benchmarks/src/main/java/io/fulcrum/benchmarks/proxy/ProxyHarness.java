@@ -1,5 +1,6 @@
 package io.fulcrum.benchmarks.proxy;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -227,6 +228,7 @@ public final class ProxyHarness implements Callable<Integer>
         topology = ProxyTopology.create();
         final NginxBackends backends = NginxBackends.start(workDir, plan.generatorCpu(), nice);
         live.add(backends);
+        final double loadAtStart = loadAverage();
         for (int round = 0; round < rounds; round++)
         {
             for (int i = 0; i < contenders.size(); i++)
@@ -239,6 +241,7 @@ public final class ProxyHarness implements Callable<Integer>
                 }
             }
         }
+        table.load(loadAtStart, loadAverage());
         if (json)
         {
             System.out.print(table.json());
@@ -341,6 +344,12 @@ public final class ProxyHarness implements Callable<Integer>
             live.remove(wrk);
             wrk.close();
         }
+    }
+
+    /** The first field of /proc/loadavg: how much else the machine was running. */
+    private static double loadAverage() throws IOException
+    {
+        return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     }
 
     private void checkStopping() throws InterruptedException

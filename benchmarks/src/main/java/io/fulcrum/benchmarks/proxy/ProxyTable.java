@@ -25,6 +25,8 @@ final class ProxyTable
     private final List<LoadCase> cases;
     private final List<Contender> contenders;
     private final String setup;
+    private double loadAtStart = Double.NaN;
+    private double loadAtEnd = Double.NaN;
 
     /** {@code setup}: one line on connections, body and CPUs, printed above the tables. */
     ProxyTable(final List<LoadCase> cases, final List<Contender> contenders, final String setup)
@@ -32,6 +34,13 @@ final class ProxyTable
         this.cases = List.copyOf(cases);
         this.contenders = List.copyOf(contenders);
         this.setup = setup;
+    }
+
+    /** The machine's 1-minute load average before the first window and after the last (its other work). */
+    void load(final double atStart, final double atEnd)
+    {
+        loadAtStart = atStart;
+        loadAtEnd = atEnd;
     }
 
     void add(final LoadCase loadCase, final Contender contender, final RequestMeasurement measurement)
@@ -76,6 +85,11 @@ final class ProxyTable
     String render()
     {
         final StringBuilder out = new StringBuilder(setup).append('\n');
+        if (!Double.isNaN(loadAtStart))
+        {
+            out.append(String.format(Locale.ROOT, "load average (1 min) %.2f at the start, %.2f at the end%n",
+                loadAtStart, loadAtEnd));
+        }
         for (final LoadCase loadCase : cases)
         {
             out.append('\n').append("case ").append(loadCase.key).append(": ").append(loadCase.title).append('\n');
@@ -126,6 +140,8 @@ final class ProxyTable
     {
         final ObjectMapper mapper = new ObjectMapper();
         final ObjectNode root = mapper.createObjectNode().put("setup", setup);
+        number(root, "loadAverageAtStart", loadAtStart);
+        number(root, "loadAverageAtEnd", loadAtEnd);
         final ArrayNode caseNodes = root.putArray("cases");
         for (final LoadCase loadCase : cases)
         {

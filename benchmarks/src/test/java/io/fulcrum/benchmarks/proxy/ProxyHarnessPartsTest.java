@@ -159,8 +159,12 @@ class ProxyHarnessPartsTest
     @Test
     void theTableGivesMediansAndRatiosToHaproxyAndDirect()
     {
-        final String rendered = table().render();
+        final ProxyTable table = table();
+        table.load(2.5, 3.25);
+        final String rendered = table.render();
 
+        assertTrue(rendered.startsWith("setup line\nload average (1 min) 2.50 at the start, 3.25 at the end\n"),
+            rendered);
         final String fulcrum = row(rendered, "keep-alive", "Fulcrum http, io_uring");
         assertTrue(fulcrum.matches(".*\\s30000\\s+0\\.75x\\s+1\\.20x\\s+1000\\s+4000 \\|\\s+20\\.0\\s+0\\.71x\\s+60 .*"),
             fulcrum);
