@@ -63,6 +63,36 @@ public final class CpuTime
         return total;
     }
 
+    /**
+     * Ticks of CPU {@code cpu} from {@code /proc/stat} (proc(5): user nice system idle iowait irq softirq steal ...) as
+     * {busy, all}, busy being all but idle and iowait: whatever ran there, the machine's other work included.
+     */
+    public static long[] cpuTicks(final int cpu) throws IOException
+    {
+        final String prefix = "cpu" + cpu + " ";
+        for (final String line : Files.readAllLines(Path.of("/proc/stat")))
+        {
+            if (line.startsWith(prefix))
+            {
+                final String[] fields = line.substring(prefix.length()).strip().split("\\s+");
+                long all = 0;
+                for (int i = 0; i < Math.min(8, fields.length); i++)
+                {
+                    all += Long.parseLong(fields[i]);
+                }
+                return new long[] {all - Long.parseLong(fields[3]) - Long.parseLong(fields[4]), all};
+            }
+        }
+        throw new IOException("/proc/stat has no line for CPU " + cpu);
+    }
+
+    /** The share of the time between two {@link #cpuTicks} samples that the CPU was busy; NaN when no tick passed. */
+    public static double busyShare(final long[] before, final long[] after)
+    {
+        final long all = after[1] - before[1];
+        return all <= 0 ? Double.NaN : (double)(after[0] - before[0]) / all;
+    }
+
     /** Kernel threads by exact name or name prefix ({@code ksoftirqd/0}, {@code napi/fblb0-}). */
     public static List<Long> kernelThreads(final List<String> names, final String prefix)
     {

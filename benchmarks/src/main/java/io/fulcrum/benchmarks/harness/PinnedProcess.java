@@ -46,27 +46,36 @@ public final class PinnedProcess implements AutoCloseable
     }
 
     /**
-     * Waits, in 100 ms steps, until {@code ready} holds for the program's output so far; throws with that output when
-     * the program exits first, and stops it when {@code limit} passes first.
+     * Waits, in 100 ms steps, until {@code ready} holds for the program's output so far. When the program exits first
+     * the wait fails with that output; when {@code limit} passes first, or the wait fails otherwise, the program is
+     * stopped, so a caller has nothing to clean up after a failed start.
      */
     public void awaitReady(final Duration limit, final Predicate<String> ready) throws IOException, InterruptedException
     {
-        final long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline)
+        try
         {
-            final String output = output();
-            if (ready.test(output))
+            final long deadline = System.nanoTime() + limit.toNanos();
+            while (System.nanoTime() < deadline)
             {
-                return;
+                final String output = output();
+                if (ready.test(output))
+                {
+                    return;
+                }
+                if (!process.isAlive())
+                {
+                    throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n"
+                        + output.strip());
+                }
+                Thread.sleep(100);
             }
-            if (!process.isAlive())
-            {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + output.strip());
-            }
-            Thread.sleep(100);
+            throw new IllegalStateException(name + " was not ready within " + limit.toSeconds() + " s; see " + log);
         }
-        close();
-        throw new IllegalStateException(name + " was not ready within " + limit.toSeconds() + " s; see " + log);
+        catch (final IOException | InterruptedException | RuntimeException e)
+        {
+            close();
+            throw e;
+        }
     }
 
     /**

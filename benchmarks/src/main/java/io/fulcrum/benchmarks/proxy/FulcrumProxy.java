@@ -32,16 +32,8 @@ final class FulcrumProxy
         final PinnedProcess process = PinnedProcess.start("fulcrum run (" + mode + ", " + transport + ")",
             ProxyTopology.PROXY_NS, cpu, nice, workDir.resolve(name + ".log"),
             List.of(launcher.toString(), "run", "--config", config.toString()));
-        try
-        {
-            process.awaitReady(START_LIMIT, output -> HttpProbe.answers(Contender.VIP_URL));
-            return process;
-        }
-        catch (final IOException | InterruptedException | RuntimeException e)
-        {
-            process.close();
-            throw e;
-        }
+        process.awaitReady(START_LIMIT, output -> HttpProbe.answers(Contender.VIP_URL));
+        return process;
     }
 
     /** The counters file goes to the work directory: the default one in /dev/shm may be another Fulcrum's. */

@@ -35,16 +35,8 @@ final class Haproxy
         Files.writeString(config, config(mode));
         final PinnedProcess process = PinnedProcess.start("haproxy (" + mode + ")", ProxyTopology.PROXY_NS, cpu, nice,
             workDir.resolve("haproxy-" + mode + ".log"), List.of(PROGRAM, "-db", "-f", config.toString()));
-        try
-        {
-            process.awaitReady(START_LIMIT, output -> HttpProbe.answers(Contender.VIP_URL));
-            return process;
-        }
-        catch (final IOException | InterruptedException | RuntimeException e)
-        {
-            process.close();
-            throw e;
-        }
+        process.awaitReady(START_LIMIT, output -> HttpProbe.answers(Contender.VIP_URL));
+        return process;
     }
 
     static String config(final String mode)

@@ -38,18 +38,9 @@ final class NginxBackends implements AutoCloseable
         final PinnedProcess process = PinnedProcess.start("nginx", ProxyTopology.BACKEND_NS, cpu, nice,
             workDir.resolve("nginx.log"), List.of(PROGRAM, "-p", root.toString(), "-e", root.resolve("error.log")
                 .toString(), "-c", config.toString()));
-        final NginxBackends backends = new NginxBackends(process);
-        try
-        {
-            process.awaitReady(START_LIMIT, output -> ProxyTopology.BACKENDS.stream()
-                .allMatch(backend -> HttpProbe.answers(HttpProbe.url(backend, ProxyTopology.BACKEND_PORT))));
-            return backends;
-        }
-        catch (final IOException | InterruptedException | RuntimeException e)
-        {
-            backends.close();
-            throw e;
-        }
+        process.awaitReady(START_LIMIT, output -> ProxyTopology.BACKENDS.stream()
+            .allMatch(backend -> HttpProbe.answers(HttpProbe.url(backend, ProxyTopology.BACKEND_PORT))));
+        return new NginxBackends(process);
     }
 
     static String config(final Path root)
@@ -83,12 +74,6 @@ final class NginxBackends implements AutoCloseable
             + "        root " + root + ";\n"
             + "    }\n"
             + "}\n";
-    }
-
-    /** nginx's master process. */
-    long pid()
-    {
-        return process.pid();
     }
 
     /** SIGTERM: nginx's fast shutdown, workers included. */

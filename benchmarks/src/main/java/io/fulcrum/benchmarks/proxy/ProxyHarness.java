@@ -307,7 +307,10 @@ public final class ProxyHarness implements Callable<Integer>
         }
     }
 
-    /** A warm-up run, then the measured run with the proxy's CPU time sampled just before and just after it. */
+    /**
+     * A warm-up run, then the measured run with the proxy's CPU time, and how busy the client's CPU was, sampled just
+     * before and just after it.
+     */
     private RequestMeasurement measure(final Contender contender, final LoadCase loadCase, final PinnedProcess proxy)
         throws Exception
     {
@@ -322,11 +325,14 @@ public final class ProxyHarness implements Callable<Integer>
         }
         final List<Long> proxyPid = proxy == null ? List.of() : List.of(proxy.pid());
         final Map<Long, Long> cpu0 = CpuTime.sample(proxyPid);
+        final long[] client0 = CpuTime.cpuTicks(plan.generatorCpu());
         final long start = System.nanoTime();
         final WrkResult result = runWrk(workDir.resolve("wrk-" + name + ".log"), contender, loadCase, windowSeconds);
         final Map<Long, Long> cpu1 = CpuTime.sample(proxyPid);
+        final long[] client1 = CpuTime.cpuTicks(plan.generatorCpu());
         final double sampled = (System.nanoTime() - start) / 1e9;
-        return new RequestMeasurement(result, proxy == null ? -1 : CpuTime.between(cpu0, cpu1), sampled);
+        return new RequestMeasurement(result, proxy == null ? -1 : CpuTime.between(cpu0, cpu1), sampled,
+            CpuTime.busyShare(client0, client1));
     }
 
     private WrkResult runWrk(final Path log, final Contender contender, final LoadCase loadCase, final int seconds)

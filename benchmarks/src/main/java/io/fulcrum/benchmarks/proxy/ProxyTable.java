@@ -79,7 +79,8 @@ final class ProxyTable
     /**
      * The plain-text tables. Per contender: requests/s and its ratios to direct and to HAProxy in the same mode
      * (above 1 is faster); p50 and p99 latency; the proxy's CPU time per request and its ratio to HAProxy's (below 1
-     * is cheaper); how busy the proxy kept its CPU; wrk's socket errors and non-2xx responses summed over the rounds;
+     * is cheaper); how busy the proxy kept its CPU, and how busy the client's CPU was (near 100: wrk and nginx set
+     * the rate, not the proxy); wrk's socket errors and non-2xx responses summed over the rounds;
      * each round's requests/s.
      */
     String render()
@@ -93,10 +94,11 @@ final class ProxyTable
         for (final LoadCase loadCase : cases)
         {
             out.append('\n').append("case ").append(loadCase.key).append(": ").append(loadCase.title).append('\n');
-            out.append(String.format(Locale.ROOT, "%-24s %9s %7s %7s %8s %8s | %9s %7s %6s | %6s | %s%n", "proxy",
-                "req/s", "vs", "vs", "p50", "p99", "proxy CPU", "vs", "proxy", "errors", "req/s per round"));
-            out.append(String.format(Locale.ROOT, "%-24s %9s %7s %7s %8s %8s | %9s %7s %6s | %6s |%n", "", "",
-                "direct", "HAProxy", "us", "us", "us/req", "HAProxy", "CPU %", ""));
+            out.append(String.format(Locale.ROOT, "%-24s %9s %7s %7s %8s %8s | %9s %7s %6s %6s | %6s | %s%n",
+                "proxy", "req/s", "vs", "vs", "p50", "p99", "proxy CPU", "vs", "proxy", "client", "errors",
+                "req/s per round"));
+            out.append(String.format(Locale.ROOT, "%-24s %9s %7s %7s %8s %8s | %9s %7s %6s %6s | %6s |%n", "", "",
+                "direct", "HAProxy", "us", "us", "us/req", "HAProxy", "CPU %", "CPU %", ""));
             for (final Contender contender : contenders)
             {
                 if (!contender.runs(loadCase))
@@ -120,7 +122,7 @@ final class ProxyTable
                     perRound.append(String.format(Locale.ROOT, "%.0f ", m.requestsPerSecond()));
                     errors += m.wrk().socketErrors() + m.wrk().non2xx();
                 }
-                out.append(String.format(Locale.ROOT, "%-24s %9.0f %7s %7s %8.0f %8.0f | %9s %7s %6s | %6d | %s%n",
+                out.append(String.format(Locale.ROOT, "%-24s %9.0f %7s %7s %8.0f %8.0f | %9s %7s %6s %6s | %6d | %s%n",
                     contender.title, rate,
                     ratio(rate, median(loadCase, Contender.DIRECT, RequestMeasurement::requestsPerSecond)),
                     ratio(rate, median(loadCase, reference, RequestMeasurement::requestsPerSecond)),
@@ -128,7 +130,8 @@ final class ProxyTable
                     median(loadCase, contender, m -> m.wrk().p99Micros()),
                     Double.isNaN(cpu) ? "-" : String.format(Locale.ROOT, "%.1f", cpu),
                     ratio(cpu, median(loadCase, reference, RequestMeasurement::proxyCpuMicrosPerRequest)),
-                    percent(median(loadCase, contender, RequestMeasurement::proxyCpuShare)), errors,
+                    percent(median(loadCase, contender, RequestMeasurement::proxyCpuShare)),
+                    percent(median(loadCase, contender, RequestMeasurement::clientCpuBusy)), errors,
                     perRound.toString().strip()));
             }
         }
@@ -173,6 +176,7 @@ final class ProxyTable
                     number(round, "p50Micros", m.wrk().p50Micros());
                     number(round, "p99Micros", m.wrk().p99Micros());
                     round.put("socketErrors", m.wrk().socketErrors()).put("non2xx", m.wrk().non2xx());
+                    number(round, "clientCpuBusy", m.clientCpuBusy());
                     if (m.proxyCpuNanos() >= 0)
                     {
                         round.put("proxyCpuNanos", m.proxyCpuNanos());

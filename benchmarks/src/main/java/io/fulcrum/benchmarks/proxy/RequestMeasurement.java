@@ -3,9 +3,10 @@ package io.fulcrum.benchmarks.proxy;
 /**
  * One contender's window in one round: wrk's report, and the CPU time the proxy's process (all its threads) ran
  * between the samples taken just before wrk started and just after it ended ({@code sampledSeconds} apart); -1 for
- * the direct case, which has no proxy.
+ * the direct case, which has no proxy. {@code clientCpuBusy}: how busy the CPU of wrk and nginx was meanwhile, with
+ * whatever else ran there.
  */
-record RequestMeasurement(WrkResult wrk, long proxyCpuNanos, double sampledSeconds)
+record RequestMeasurement(WrkResult wrk, long proxyCpuNanos, double sampledSeconds, double clientCpuBusy)
 {
     double requestsPerSecond()
     {
