@@ -64,8 +64,9 @@ public final class PinnedProcess implements AutoCloseable
                 }
                 if (!process.isAlive())
                 {
+                    // read again: what it wrote just before exiting may have come after the read above
                     throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n"
-                        + output.strip());
+                        + output().strip());
                 }
                 Thread.sleep(100);
             }
