@@ -29,7 +29,7 @@ public final class PinnedProcess implements AutoCloseable
         this.log = log;
     }
 
-    /** Starts {@code command} in {@code namespace} on {@code cpu} at niceness {@code nice}; {@code name} for messages. */
+    /** Starts {@code command} in {@code namespace} on {@code cpu} at niceness {@code nice}; {@code name} names it. */
     public static PinnedProcess start(final String name, final String namespace, final int cpu, final int nice,
         final Path log, final List<String> command) throws IOException
     {

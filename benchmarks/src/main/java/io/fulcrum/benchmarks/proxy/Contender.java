@@ -97,7 +97,8 @@ enum Contender
             case HAPROXY_HTTP, HAPROXY_TCP -> Haproxy.start(workDir, mode, cpu, nice);
             case FULCRUM_HTTP_IO_URING, FULCRUM_TCP_IO_URING ->
                 FulcrumProxy.start(launcher, workDir, mode, "io_uring", cpu, nice);
-            case FULCRUM_HTTP_EPOLL, FULCRUM_TCP_EPOLL -> FulcrumProxy.start(launcher, workDir, mode, "epoll", cpu, nice);
+            case FULCRUM_HTTP_EPOLL, FULCRUM_TCP_EPOLL ->
+                FulcrumProxy.start(launcher, workDir, mode, "epoll", cpu, nice);
         };
     }
 }

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * 99th percentiles of latency in microseconds, socket errors (connect, read, write and timeout together) and
  * responses that were not 2xx or 3xx.
  */
-record WrkResult(long requests, double requestsPerSecond, double p50Micros, double p99Micros, long socketErrors, long non2xx)
+record WrkResult(long requests, double requestsPerSecond, double p50Micros, double p99Micros, long socketErrors,
+    long non2xx)
 {
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ([\\d.]+)(us|ms|s|m|h),");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s*(50|99)(?:\\.0+)?%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$",

@@ -166,14 +166,16 @@ class ProxyHarnessPartsTest
         assertTrue(rendered.startsWith("setup line\nload average (1 min) 2.50 at the start, 3.25 at the end\n"),
             rendered);
         final String fulcrum = row(rendered, "keep-alive", "Fulcrum http, io_uring");
-        assertTrue(fulcrum.matches(".*\\s30000\\s+0\\.75x\\s+1\\.20x\\s+1000\\s+4000 \\|\\s+20\\.0\\s+0\\.71x\\s+60\\s+99 .*"),
+        assertTrue(fulcrum.matches(
+            ".*\\s30000\\s+0\\.75x\\s+1\\.20x\\s+1000\\s+4000 \\|\\s+20\\.0\\s+0\\.71x\\s+60\\s+99 .*"),
             fulcrum);
         final String haproxy = row(rendered, "keep-alive", "HAProxy 2.6 mode http");
         assertTrue(haproxy.matches(".*\\s25000\\s+0\\.63x\\s+1\\.00x\\s+1000\\s+5000 \\|\\s+28\\.0\\s+1\\.00x .*"),
             haproxy);
         assertTrue(haproxy.endsWith("| 25000 10000 26000"), haproxy);
         final String direct = row(rendered, "keep-alive", "wrk straight to nginx");
-        assertTrue(direct.matches(".*\\s40000\\s+1\\.00x\\s+1\\.60x\\s+1000\\s+3000 \\|\\s+-\\s+-\\s+-\\s+99 .*"), direct);
+        assertTrue(direct.matches(".*\\s40000\\s+1\\.00x\\s+1\\.60x\\s+1000\\s+3000 \\|\\s+-\\s+-\\s+-\\s+99 .*"),
+            direct);
     }
 
     @Test
