@@ -1,7 +1,10 @@
 package io.fulcrum.benchmarks.e2e;
 
-import java.util.ArrayList;
 import java.util.List;
+
+import io.fulcrum.benchmarks.harness.BenchNamespaces;
+import io.fulcrum.benchmarks.harness.CpuTime;
+import io.fulcrum.benchmarks.harness.Shell;
 
 /**
  * The benchmark's network: two namespaces joined by one veth pair, under the prefix {@code fb-} so that a benchmark
@@ -36,17 +39,17 @@ final class BenchTopology implements AutoCloseable
     static final String VIP = "10.201.1.10";
     static final int VIP_PORT = 9;
 
-    private final List<String> created = new ArrayList<>();
+    private final BenchNamespaces namespaces;
 
-    private BenchTopology()
+    private BenchTopology(final BenchNamespaces namespaces)
     {
+        this.namespaces = namespaces;
     }
 
     /** Builds the namespaces and the veth; namespaces left by an earlier run that died are removed first. */
     static BenchTopology create()
     {
-        removeStale();
-        final BenchTopology topology = new BenchTopology();
+        final BenchTopology topology = new BenchTopology(BenchNamespaces.create("e2e", List.of(GEN_NS, LB_NS)));
         try
         {
             topology.build();
@@ -61,14 +64,6 @@ final class BenchTopology implements AutoCloseable
 
     private void build()
     {
-        for (final String ns : List.of(GEN_NS, LB_NS))
-        {
-            Shell.check("ip", "netns", "add", ns);
-            created.add(ns);
-            Shell.check("ip", "-n", ns, "link", "set", "lo", "up");
-            // no IPv6 on the benchmark links: router solicitations and MLD reports would only add noise
-            Shell.checkIn(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
-        }
         Shell.check("ip", "link", "add", GEN_IF, "netns", GEN_NS, "address", GEN_MAC, "type", "veth",
             "peer", "name", LB_IF, "netns", LB_NS, "address", LB_MAC);
         Shell.check("ip", "-n", GEN_NS, "addr", "add", GEN_ADDRESS + "/24", "dev", GEN_IF);
@@ -136,26 +131,10 @@ final class BenchTopology implements AutoCloseable
             .strip());
     }
 
-    private static void removeStale()
-    {
-        for (final String ns : List.of(GEN_NS, LB_NS))
-        {
-            if (new java.io.File("/run/netns/" + ns).exists())
-            {
-                System.err.println("e2e: removing namespace " + ns + " left by an earlier run");
-                Shell.attempt("ip", "netns", "del", ns);
-            }
-        }
-    }
-
     /** Deletes the namespaces, which removes the veth pair and every rule and program attached inside them. */
     @Override
     public void close()
     {
-        for (final String ns : created.reversed())
-        {
-            Shell.attempt("ip", "netns", "del", ns);
-        }
-        created.clear();
+        namespaces.close();
     }
 }

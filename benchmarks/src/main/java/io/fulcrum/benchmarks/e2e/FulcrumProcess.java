@@ -1,13 +1,13 @@
 package io.fulcrum.benchmarks.e2e;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
+import io.fulcrum.benchmarks.harness.CpuPlan;
+import io.fulcrum.benchmarks.harness.PinnedProcess;
 
 /**
  * {@code fulcrum run} in the balancer namespace, on fblb0, with one worker pinned to the plan's balancer CPU: one UDP
@@ -21,14 +21,12 @@ final class FulcrumProcess implements AutoCloseable
     private static final Duration START_LIMIT = Duration.ofSeconds(120);
     private static final String READY = "fulcrum run: forwarding ";
 
-    private final Process process;
-    private final Path log;
+    private final PinnedProcess process;
     private final String packetIo;
 
-    private FulcrumProcess(final Process process, final Path log, final String packetIo)
+    private FulcrumProcess(final PinnedProcess process, final String packetIo)
     {
         this.process = process;
-        this.log = log;
         this.packetIo = packetIo;
     }
 
@@ -44,34 +42,11 @@ final class FulcrumProcess implements AutoCloseable
         final Path config = workDir.resolve("fulcrum-" + packetIo + ".yaml");
         final Path counters = workDir.resolve("fulcrum-" + packetIo + ".counters");
         Files.writeString(config, config(packetIo, plan.balancerCpu(), idle, counters));
-        final Path log = workDir.resolve("fulcrum-" + packetIo + ".log");
-        Files.deleteIfExists(log);
-        final Process process = new ProcessBuilder(List.of(Shell.inNamespace(BenchTopology.LB_NS, "nice", "-n",
-            Integer.toString(nice), "taskset", "-c",
-            Integer.toString(plan.balancerCpu()), launcher.toString(), "run", "--config", config.toString())))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .start();
-        final FulcrumProcess fulcrum = new FulcrumProcess(process, log, packetIo);
-        final long deadline = System.nanoTime() + START_LIMIT.toNanos();
-        while (System.nanoTime() < deadline)
-        {
-            final String output = Files.readString(log, StandardCharsets.UTF_8);
-            if (output.contains(READY))
-            {
-                return fulcrum;
-            }
-            if (!process.isAlive())
-            {
-                throw new IllegalStateException("fulcrum run (" + packetIo + ") exited with " + process.exitValue()
-                    + ":\n" + output.strip());
-            }
-            Thread.sleep(100);
-        }
-        fulcrum.close();
-        throw new IllegalStateException("fulcrum run (" + packetIo + ") did not start within "
-            + START_LIMIT.toSeconds() + " s; see " + log);
+        final PinnedProcess process = PinnedProcess.start("fulcrum run (" + packetIo + ")", BenchTopology.LB_NS,
+            plan.balancerCpu(), nice, workDir.resolve("fulcrum-" + packetIo + ".log"),
+            List.of(launcher.toString(), "run", "--config", config.toString()));
+        process.awaitReady(START_LIMIT, output -> output.contains(READY));
+        return new FulcrumProcess(process, packetIo);
     }
 
     static String config(final String packetIo, final int cpu, final String idle, final Path counters)
@@ -107,26 +82,13 @@ final class FulcrumProcess implements AutoCloseable
 
     Path log()
     {
-        return log;
+        return process.log();
     }
 
     /** SIGTERM (Fulcrum's orderly stop), SIGKILL after 15 s; the kernel detaches its BPF link either way. */
     @Override
     public void close()
     {
-        process.destroy();
-        try
-        {
-            if (!process.waitFor(15, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
-        }
-        catch (final InterruptedException e)
-        {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        process.close();
     }
 }

@@ -1,5 +1,7 @@
 package io.fulcrum.benchmarks.e2e;
 
+import io.fulcrum.benchmarks.harness.Shell;
+
 /**
  * The kernel as the balancer: IPv4 forwarding on in the balancer namespace and one nftables rule that DNATs the VIP
  * to the sink, out of the interface it came in on. Each source port is a conntrack entry, as each would be a

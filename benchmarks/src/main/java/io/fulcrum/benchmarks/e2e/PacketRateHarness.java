@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import io.fulcrum.benchmarks.harness.CpuPlan;
+import io.fulcrum.benchmarks.harness.CpuTime;
 import io.fulcrum.dataplane.sys.Privileges;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

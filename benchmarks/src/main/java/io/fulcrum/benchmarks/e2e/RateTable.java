@@ -1,11 +1,13 @@
 package io.fulcrum.benchmarks.e2e;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
+import io.fulcrum.benchmarks.harness.CpuPlan;
+import io.fulcrum.benchmarks.harness.Median;
 
 /** The rounds of one CPU plan, and the table that summarises them by medians. */
 final class RateTable
@@ -25,31 +27,19 @@ final class RateTable
 
     double medianDelivered(final Scenario scenario)
     {
-        return median(rounds.getOrDefault(scenario, List.of()).stream().mapToDouble(Measurement::deliveredMpps)
+        return Median.of(rounds.getOrDefault(scenario, List.of()).stream().mapToDouble(Measurement::deliveredMpps)
             .toArray());
     }
 
     double medianOffered(final Scenario scenario)
     {
-        return median(rounds.getOrDefault(scenario, List.of()).stream().mapToDouble(Measurement::offeredMpps)
+        return Median.of(rounds.getOrDefault(scenario, List.of()).stream().mapToDouble(Measurement::offeredMpps)
             .toArray());
-    }
-
-    static double median(final double[] values)
-    {
-        if (values.length == 0)
-        {
-            return Double.NaN;
-        }
-        final double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        final int middle = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     double medianCpuNanos(final Scenario scenario)
     {
-        return median(rounds.getOrDefault(scenario, List.of()).stream().mapToDouble(Measurement::cpuNanosPerPacket)
+        return Median.of(rounds.getOrDefault(scenario, List.of()).stream().mapToDouble(Measurement::cpuNanosPerPacket)
             .toArray());
     }
 

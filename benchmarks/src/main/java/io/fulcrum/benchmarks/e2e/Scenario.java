@@ -2,6 +2,8 @@ package io.fulcrum.benchmarks.e2e;
 
 import java.nio.file.Path;
 
+import io.fulcrum.benchmarks.harness.CpuPlan;
+
 /** What forwards the generator's traffic from the VIP to the sink, one at a time on the same topology. */
 enum Scenario
 {

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.fulcrum.benchmarks.harness.Shell;
+
 /**
  * The packet generator: trafgen from netsniff-ng (Debian package {@code netsniff-ng}) in the generator namespace,
  * sending 64-byte Ethernet frames (60 bytes plus the FCS a wire would add) of UDP to the VIP as fast as it can, from a

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
+import io.fulcrum.benchmarks.harness.Median;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.config.PacketIo;
@@ -116,9 +117,9 @@ class PacketRateHarnessPartsTest
     @Test
     void theMedianOfAnEvenNumberOfRoundsIsTheMeanOfTheMiddleTwo()
     {
-        assertEquals(0.25, RateTable.median(new double[] {0.4, 0.1, 0.2, 0.3}), 1e-12);
-        assertEquals(0.2, RateTable.median(new double[] {0.9, 0.1, 0.2}), 1e-12);
-        assertTrue(Double.isNaN(RateTable.median(new double[0])));
+        assertEquals(0.25, Median.of(new double[] {0.4, 0.1, 0.2, 0.3}), 1e-12);
+        assertEquals(0.2, Median.of(new double[] {0.9, 0.1, 0.2}), 1e-12);
+        assertTrue(Double.isNaN(Median.of(new double[0])));
     }
 
     @Test

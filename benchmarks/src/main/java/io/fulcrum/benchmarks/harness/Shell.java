@@ -1,4 +1,4 @@
-package io.fulcrum.benchmarks.e2e;
+package io.fulcrum.benchmarks.harness;
 
 import java.time.Duration;
 import java.util.List;
@@ -7,41 +7,41 @@ import io.fulcrum.dataplane.sys.Commands;
 
 /**
  * The short external commands the harness is built from ({@code ip}, {@code nft}, {@code ethtool}, {@code sysctl},
- * {@code taskset}), run by the project's one runner ({@link Commands}) under the harness's time limit.
+ * {@code taskset}) of the harnesses, run by the project's one runner ({@link Commands}) under the harness's time limit.
  */
-final class Shell
+public final class Shell
 {
-    static final Duration LIMIT = Duration.ofSeconds(15);
+    public static final Duration LIMIT = Duration.ofSeconds(15);
 
     private Shell()
     {
     }
 
     /** Runs {@code command} and returns its standard output; throws naming the command when it fails or hangs. */
-    static String check(final String... command)
+    public static String check(final String... command)
     {
         return checkWithInput(null, command);
     }
 
     /** The same with {@code input} written to the command's standard input (null for none). */
-    static String checkWithInput(final String input, final String... command)
+    public static String checkWithInput(final String input, final String... command)
     {
         return Commands.run(LIMIT, List.of(command), input).orThrow();
     }
 
     /** Runs {@code command} inside network namespace {@code namespace}; throws when it fails. */
-    static String checkIn(final String namespace, final String... command)
+    public static String checkIn(final String namespace, final String... command)
     {
         return check(inNamespace(namespace, command));
     }
 
     /** Runs {@code command}, whatever its exit code; false when it failed. */
-    static boolean attempt(final String... command)
+    public static boolean attempt(final String... command)
     {
         return Commands.run(LIMIT, List.of(command)).succeeded();
     }
 
-    static String[] inNamespace(final String namespace, final String... command)
+    public static String[] inNamespace(final String namespace, final String... command)
     {
         return Commands.inNamespace(namespace, List.of(command)).toArray(String[]::new);
     }
