@@ -52,6 +52,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /die}: headers for 1 MiB, 1000 bytes of it, then closes</li>
  *   <li>{@code /stream}: a chunked body that never ends, a chunk every 10 ms until the connection closes</li>
  *   <li>{@code /status/NNN}: status NNN</li>
+ *   <li>{@code /close}: 200 with "Connection: close", then closes</li>
  *   <li>anything else: 200, "NAME METHOD URI bytes=N sha256=HEX" of the request body</li>
  * </ul>
  */
@@ -184,6 +185,12 @@ final class TestBackend implements AutoCloseable
                 HttpUtil.setTransferEncodingChunked(head, true);
                 ctx.writeAndFlush(head);
                 stream(ctx);
+            }
+            else if (path.equals("/close"))
+            {
+                final FullHttpResponse response = text(HttpResponseStatus.OK, "closing");
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             }
             else if (path.startsWith("/status/"))
             {
