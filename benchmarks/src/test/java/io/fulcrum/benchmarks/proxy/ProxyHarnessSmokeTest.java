@@ -24,7 +24,7 @@ class ProxyHarnessSmokeTest
      * Fulcrum's rows need the daemon to read {@code proxy:}, {@code mode:} and {@code backend-port:} and to start a
      * proxied service without a packet data plane; until then its config is refused. Flip when it is wired.
      */
-    static final boolean FULCRUM_PROXY_WIRED = false;
+    static final boolean FULCRUM_PROXY_WIRED = true;
 
     @Test
     void everyCaseOfEveryProxyAnswersAndNoNamespaceIsLeftBehind(@TempDir final Path workDir)

@@ -8,7 +8,7 @@ import java.util.Objects;
  * What a proxied service (mode tcp, http or udp) adds to a service; a dsr service has {@link #NONE}.
  *
  * @param backendPort           the backends' port; 0: the service's port
- * @param maxConnections        client connections held at once, 0 for no limit; over it a connection is refused and
+ * @param maxConnections        tcp: client connections held at once, 0 for no limit; over it a connection is refused and
  *                              counted
  * @param proxyProtocol         tcp: send a PROXY protocol v2 header to the backend, so it sees the client's address
  * @param retries               connects tried on other backends when one fails (http: idempotent requests only)

@@ -133,7 +133,7 @@ final class ServiceReader
         onlyIn(map, mode, "forwarding", ServiceMode.DSR);
         onlyIn(map, mode, "backend-port", ServiceMode.TCP, ServiceMode.HTTP, ServiceMode.UDP);
         onlyIn(map, mode, "idle-timeout", ServiceMode.TCP, ServiceMode.HTTP, ServiceMode.UDP);
-        onlyIn(map, mode, "max-connections", ServiceMode.TCP, ServiceMode.HTTP);
+        onlyIn(map, mode, "max-connections", ServiceMode.TCP);
         onlyIn(map, mode, "retries", ServiceMode.TCP, ServiceMode.HTTP);
         onlyIn(map, mode, "connect-timeout", ServiceMode.TCP, ServiceMode.HTTP);
         onlyIn(map, mode, "proxy-protocol", ServiceMode.TCP);

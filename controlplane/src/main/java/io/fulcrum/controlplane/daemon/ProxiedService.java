@@ -1,18 +1,26 @@
 package io.fulcrum.controlplane.daemon;
 
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import io.fulcrum.controlplane.config.ProxyOptions;
+import io.fulcrum.controlplane.config.RouteConfig;
 import io.fulcrum.controlplane.config.ServiceConfig;
 import io.fulcrum.proxy.ProxyListener;
+import io.fulcrum.proxy.http.BackendOutcomes;
+import io.fulcrum.proxy.http.HttpProxyService;
+import io.fulcrum.proxy.http.HttpProxySettings;
+import io.fulcrum.proxy.http.HttpRoute;
+import io.fulcrum.proxy.http.HttpTimeouts;
 import io.fulcrum.proxy.pool.BackendSet;
 import io.fulcrum.proxy.tcp.TcpProxyService;
 import io.fulcrum.proxy.tcp.TcpProxySettings;
 import io.fulcrum.proxy.transport.EventLoops;
 import io.fulcrum.proxy.udp.UdpProxyService;
 import io.fulcrum.proxy.udp.UdpProxySettings;
-
-import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * One service of mode tcp, http or udp: the proxy's listener for it and the backend sets it picks from, one per pool
@@ -61,8 +69,22 @@ final class ProxiedService
                     .withIdleTimeout(options.idleTimeout()), own);
                 yield new ProxiedService(config, sets, udp, udp.counters());
             }
-            case HTTP -> throw new IllegalStateException("service " + config.name() + ": mode http is not available "
-                + "in this build yet");
+            case HTTP ->
+            {
+                final List<HttpRoute> routes = new ArrayList<>();
+                for (final RouteConfig route : options.routes())
+                {
+                    routes.add(new HttpRoute(route.host().orElse(null), route.pathPrefix(),
+                        sets.computeIfAbsent(route.pool(), pool -> new BackendSet())));
+                }
+                final HttpTimeouts timeouts = new HttpTimeouts(options.requestHeaderTimeout(),
+                    options.connectTimeout(), options.responseTimeout(), options.idleTimeout(),
+                    HttpTimeouts.DEFAULTS.backendIdle());
+                final HttpProxyService http = new HttpProxyService(new HttpProxySettings(config.name(), listen, routes,
+                    own, timeouts, HttpProxySettings.DEFAULT_MAX_HEADER_SIZE, HttpProxySettings.DEFAULT_MAX_REQUEST_LINE,
+                    options.retries(), options.forwardedHeaders()), BackendOutcomes.PASSIVE_HEALTH);
+                yield new ProxiedService(config, sets, http, http.counters());
+            }
             case DSR -> throw new IllegalArgumentException("service " + config.name() + " is a dsr service");
         };
     }

@@ -12,11 +12,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.sun.net.httpserver.HttpServer;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -72,6 +78,67 @@ final class ProxiedAppliancesTest
             assertEquals("two", ask(port), "after a reload the pool is the file's");
         }
         assertTrue(events.toString().contains("proxy service echo (tcp, round-robin) listening on 127.0.0.1:" + port), events.toString());
+    }
+
+    @Test
+    void anHttpServiceRoutesByPathAndTellsTheBackendWhoAsked() throws Exception
+    {
+        final int backendPort = freePort();
+        final HttpServer web = httpBackend("web", "127.0.0.4", backendPort);
+        final HttpServer api = httpBackend("api", "127.0.0.5", backendPort);
+        started.add(() -> web.stop(0));
+        started.add(() -> api.stop(0));
+        final int port = freePort();
+        start("""
+            dataplane:
+              interfaces: []
+              counters-file: %s
+              connection-table: { persistent: false }
+            services:
+              - name: site
+                vip: 127.0.0.1
+                port: %d
+                mode: http
+                scheduler: least-response-time
+                pool: web
+                backend-port: %d
+                routes: [{ path-prefix: /api/, pool: api }]
+            pools:
+              - { name: web, backends: [{ address: 127.0.0.4 }] }
+              - { name: api, backends: [{ address: 127.0.0.5 }] }
+            """.formatted(directory.resolve("counters"), port, backendPort));
+
+        try (HttpClient client = HttpClient.newHttpClient())
+        {
+            assertEquals("web for 127.0.0.1", get(client, port, "/index.html"));
+            assertEquals("api for 127.0.0.1", get(client, port, "/api/v1/users"));
+            assertEquals("web for 127.0.0.1", get(client, port, "/apix"), "a prefix /api/ does not take /apix");
+        }
+    }
+
+    private static String get(final HttpClient client, final int port, final String path) throws Exception
+    {
+        final HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return response.body();
+    }
+
+    /** Answers with its name and the X-Forwarded-For it was given. */
+    private static HttpServer httpBackend(final String name, final String address, final int port) throws IOException
+    {
+        final HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(address), port), 16);
+        server.createContext("/", exchange ->
+        {
+            final byte[] body = (name + " for " + exchange.getRequestHeaders().getFirst("X-Forwarded-For"))
+                .getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        return server;
     }
 
     private Appliance start(final String yaml) throws Exception

@@ -23,6 +23,22 @@ public interface BackendOutcomes
         }
     };
 
+    /** Into the backend set's passive health: consecutive failures eject a backend for a while. */
+    BackendOutcomes PASSIVE_HEALTH = new BackendOutcomes()
+    {
+        @Override
+        public void success(final BackendSet backends, final ProxyTarget target)
+        {
+            backends.reportSuccess(target);
+        }
+
+        @Override
+        public void failure(final BackendSet backends, final ProxyTarget target)
+        {
+            backends.reportFailure(target);
+        }
+    };
+
     /** Called on the event loop of the request; must not block. */
     void success(BackendSet backends, ProxyTarget target);
 

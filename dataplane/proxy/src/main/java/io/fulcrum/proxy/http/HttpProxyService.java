@@ -1,5 +1,11 @@
 package io.fulcrum.proxy.http;
 
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.fulcrum.proxy.ProxyListener;
 import io.fulcrum.proxy.pool.BackendSet;
 import io.fulcrum.proxy.transport.EventLoops;
 import io.netty.bootstrap.ServerBootstrap;
@@ -13,11 +19,6 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
-import java.net.InetSocketAddress;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
  * An HTTP/1.1 reverse proxy on one listening address: client keep-alive, keep-alive connections to the backends
  * pooled per event loop, routing by Host and path prefix, X-Forwarded-For/Forwarded/X-Forwarded-Proto, retries where
@@ -29,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link ClientConnection} (the requests in order, keep-alive), which runs each request as an {@link HttpExchange}
  * over a {@link BackendConnection} from the loop's {@link BackendConnectionPool}.
  */
-public final class HttpProxyService
+public final class HttpProxyService implements ProxyListener
 {
     private final HttpProxySettings settings;
     private final BackendOutcomes outcomes;
@@ -59,6 +60,7 @@ public final class HttpProxyService
      *
      * @throws IllegalStateException when the address cannot be bound, with the service's name and the reason
      */
+    @Override
     public synchronized void start(final EventLoops eventLoops)
     {
         if (listener != null)
@@ -99,6 +101,7 @@ public final class HttpProxyService
     }
 
     /** Stops listening, closes every client connection and every pooled backend connection. */
+    @Override
     public synchronized void stop()
     {
         if (listener == null)
@@ -120,6 +123,7 @@ public final class HttpProxyService
     }
 
     /** Where it listens: the settings' address with the port the system chose for port 0. */
+    @Override
     public synchronized InetSocketAddress localAddress()
     {
         if (listener == null)
