@@ -60,7 +60,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
-        this.responseTimer = new DeadlineTimer(ctx.executor(), this::responseTimerExpired);
+        this.responseTimer = new DeadlineTimer(ctx.executor(), this::responseTimerExpired, responseTimeoutNanos);
     }
 
     void attach(final Listener exchange)

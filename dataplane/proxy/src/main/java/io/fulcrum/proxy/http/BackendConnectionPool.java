@@ -146,17 +146,6 @@ final class BackendConnectionPool
         });
     }
 
-    /** Idle count, for tests. */
-    int idleCount()
-    {
-        int count = 0;
-        for (final ArrayDeque<BackendConnection> connections : idle.values())
-        {
-            count += connections.size();
-        }
-        return count;
-    }
-
     private void sweep()
     {
         final long now = System.nanoTime();

@@ -8,22 +8,27 @@ import java.util.concurrent.TimeUnit;
 /**
  * A timeout that moves far more often than it fires (once or twice per request): arming and disarming set fields,
  * and the one scheduled task checks the deadline when it runs and schedules itself again for what is left, as
- * Netty's IdleStateHandler does. So a request costs no task scheduled or cancelled. Event-loop thread only.
+ * Netty's IdleStateHandler does. The task is never scheduled further ahead than {@code maxDelayNanos}, so a deadline
+ * moved earlier but not before that (the header timeout after the longer keep-alive wait) needs no new task either.
+ * So a request costs no task scheduled or cancelled. Event-loop thread only.
  */
 final class DeadlineTimer implements Runnable
 {
     private final EventExecutor executor;
     private final Runnable expiry;
+    private final long maxDelayNanos;
     private long deadlineNanos;
     private boolean armed;
     private boolean stopped;
     private ScheduledFuture<?> task;
     private long taskDeadlineNanos;
 
-    DeadlineTimer(final EventExecutor executor, final Runnable expiry)
+    /** @param maxDelayNanos the longest a task is scheduled ahead: the shortest deadline distance in use */
+    DeadlineTimer(final EventExecutor executor, final Runnable expiry, final long maxDelayNanos)
     {
         this.executor = executor;
         this.expiry = expiry;
+        this.maxDelayNanos = maxDelayNanos;
     }
 
     /** Runs the expiry at {@code deadlineNanos} ({@link System#nanoTime()} time) unless moved or disarmed first. */
@@ -84,7 +89,8 @@ final class DeadlineTimer implements Runnable
 
     private void schedule(final long deadline)
     {
-        taskDeadlineNanos = deadline;
-        task = executor.schedule(this, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        final long delay = Math.clamp(deadline - System.nanoTime(), 0, maxDelayNanos);
+        taskDeadlineNanos = System.nanoTime() + delay;
+        task = executor.schedule(this, delay, TimeUnit.NANOSECONDS);
     }
 }

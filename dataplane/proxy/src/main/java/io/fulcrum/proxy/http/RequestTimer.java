@@ -43,7 +43,7 @@ final class RequestTimer extends ChannelInboundHandlerAdapter
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
-        this.timer = new DeadlineTimer(ctx.executor(), this::expired);
+        this.timer = new DeadlineTimer(ctx.executor(), this::expired, headerNanos);
     }
 
     @Override

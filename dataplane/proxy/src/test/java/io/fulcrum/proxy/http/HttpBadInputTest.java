@@ -1,6 +1,7 @@
 package io.fulcrum.proxy.http;
 
 import io.fulcrum.proxy.transport.TransportKind;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,7 @@ class HttpBadInputTest
         assertEquals(status, RawClient.status(response), response);
         assertTrue(response.toLowerCase().contains("\r\nconnection: close\r\n"), response);
         assertTrue(response.endsWith("\r\n\r\n" + status + " " +
-            io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase() + "\n"), response);
+            HttpResponseStatus.valueOf(status).reasonPhrase() + "\n"), response);
         assertEquals(1, counter.applyAsLong(fixture.counters()));
         assertEquals(0, backend.accepted(), "the backend saw no connection");
     }

@@ -3,6 +3,7 @@ package io.fulcrum.proxy.http;
 import io.fulcrum.proxy.pool.BackendSet;
 import io.fulcrum.proxy.transport.TransportKind;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -305,6 +306,25 @@ class HttpProxyServiceTest
             assertTrue(response.contains("a PUT /put bytes=5 "), response);
         }
         assertFalse(backend.seen().getFirst().headers().contains("Expect"));
+    }
+
+    @Test
+    void aKeptAliveConnectionIdleForTheClientIdleTimeoutIsClosedWithoutAnAnswer() throws Exception
+    {
+        fixture = new ProxyFixture(TransportKind.AUTO);
+        final TestBackend backend = fixture.backend("a");
+        final HttpTimeouts d = HttpTimeouts.DEFAULTS;
+        fixture.start(RotatingScheduler.backendSet(backend.address()), settings -> settings.withTimeouts(
+            new HttpTimeouts(d.requestHeader(), d.backendConnect(), d.backendResponse(), Duration.ofMillis(300),
+                d.backendIdle())));
+
+        try (RawClient client = new RawClient(fixture.address()))
+        {
+            client.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(client.readResponse().contains("a GET /first "));
+            assertEquals("", client.readToClose(), "closed quietly, well before the 10 s read timeout");
+        }
+        assertEquals(0, fixture.counters().requestTimeouts());
     }
 
     private static String first(final Curl.Result result)

@@ -4,8 +4,10 @@ import io.fulcrum.proxy.pool.BackendSet;
 import io.fulcrum.proxy.transport.EventLoops;
 import io.fulcrum.proxy.transport.TransportKind;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -33,9 +35,9 @@ final class ProxyFixture implements AutoCloseable
     }
 
     /** An address nothing listens on: connects are refused. */
-    static InetSocketAddress refusingAddress() throws java.io.IOException
+    static InetSocketAddress refusingAddress() throws IOException
     {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
         {
             return new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort());
         }

@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -213,7 +214,7 @@ final class TestBackend implements AutoCloseable
             {
                 ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(body, offset, 65536)));
             }
-            ctx.writeAndFlush(io.netty.handler.codec.http.LastHttpContent.EMPTY_LAST_CONTENT);
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
 
         private void stream(final ChannelHandlerContext ctx)
