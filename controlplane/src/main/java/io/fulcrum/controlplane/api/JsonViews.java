@@ -107,6 +107,9 @@ final class JsonViews
                 .put("bytes", service.bytes())
                 .put("newFlows", service.newFlows());
             node.set("backends", backends(service.backends()));
+            node.put("mode", service.mode()).put("scheduler", service.scheduler());
+            final ObjectNode proxy = node.putObject("proxy");
+            service.proxy().forEach(proxy::put);
         }
         return array;
     }
@@ -134,7 +137,10 @@ final class JsonViews
             }
             node.put("packets", backend.packets())
                 .put("bytes", backend.bytes())
-                .put("newFlows", backend.newFlows());
+                .put("newFlows", backend.newFlows())
+                .put("active", backend.active())
+                .put("latencyMs", backend.latencyMs())
+                .put("ejected", backend.ejected());
         }
         return array;
     }

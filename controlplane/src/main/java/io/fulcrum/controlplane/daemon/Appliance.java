@@ -483,13 +483,13 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     @Override
     public synchronized List<Views.Service> services()
     {
-        return views.services(running, published, health);
+        return views.services(running, published, health, proxies);
     }
 
     @Override
     public synchronized List<Views.Backend> backends()
     {
-        return views.backends(running, published, health);
+        return views.backends(running, published, health, proxies);
     }
 
     @Override

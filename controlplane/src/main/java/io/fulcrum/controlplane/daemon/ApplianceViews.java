@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import io.fulcrum.controlplane.FulcrumBuild;
@@ -16,6 +17,7 @@ import io.fulcrum.controlplane.health.HealthStatus;
 import io.fulcrum.dataplane.Dataplane;
 import io.fulcrum.dataplane.balance.Backend;
 import io.fulcrum.dataplane.balance.Service;
+import io.fulcrum.dataplane.balance.scheduler.BackendLoad;
 import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CounterType;
 import io.fulcrum.dataplane.stats.CountersFile;
@@ -116,7 +118,7 @@ final class ApplianceViews
      * @param health    null before health checks start
      */
     List<Views.Service> services(final FulcrumConfig running, final List<Service> published,
-        final HealthChecker health)
+        final HealthChecker health, final ProxyServices proxies)
     {
         final CounterTotals totals = counters();
         final List<Views.Service> views = new ArrayList<>();
@@ -127,20 +129,22 @@ final class ApplianceViews
             final List<Views.Backend> backends = new ArrayList<>();
             for (final Backend backend : service.backends())
             {
-                backends.add(backend(config.pool(), backend, totals, health));
+                backends.add(backend(config.pool(), backend, totals, health, proxies));
             }
+            final ProxiedService proxied = proxies.services().get(config.name());
             views.add(new Views.Service(service.name(), IpLiterals.format(service.vip()), service.port(),
                 service.protocol() == Service.TCP ? "tcp" : "udp", service.encapsulation().name().toLowerCase(),
                 config.pool(), totals.value(CounterType.SERVICE_PACKETS, service.id()),
                 totals.value(CounterType.SERVICE_BYTES, service.id()),
-                totals.value(CounterType.SERVICE_NEW_FLOWS, service.id()), backends));
+                totals.value(CounterType.SERVICE_NEW_FLOWS, service.id()), backends, config.mode().yamlName(),
+                config.scheduler().yamlName(), proxied == null ? Map.of() : ProxyCounterViews.of(proxied.counters())));
         }
         return views;
     }
 
     /** Every backend once, as {@link #services} lists them; a pool shared by two services shows its backends once. */
     List<Views.Backend> backends(final FulcrumConfig running, final List<Service> published,
-        final HealthChecker health)
+        final HealthChecker health, final ProxyServices proxies)
     {
         final CounterTotals totals = counters();
         final List<Views.Backend> views = new ArrayList<>();
@@ -152,7 +156,7 @@ final class ApplianceViews
             {
                 if (seen.add(new BackendStates.Key(pool, backend.address())))
                 {
-                    views.add(backend(pool, backend, totals, health));
+                    views.add(backend(pool, backend, totals, health, proxies));
                 }
             }
         }
@@ -160,13 +164,16 @@ final class ApplianceViews
     }
 
     private Views.Backend backend(final String pool, final Backend backend, final CounterTotals totals,
-        final HealthChecker health)
+        final HealthChecker health, final ProxyServices proxies)
     {
         final BackendStates.Key key = new BackendStates.Key(pool, backend.address());
+        final BackendLoad load = proxies.load(backend.id());
         return new Views.Backend(pool, IpLiterals.format(backend.address()), backend.weight(), states.admin(key),
             states.health(key), backend.state().name().toLowerCase(), healthHistory(key, health),
             totals.value(CounterType.BACKEND_PACKETS, backend.id()), totals.value(CounterType.BACKEND_BYTES,
-            backend.id()), totals.value(CounterType.BACKEND_NEW_FLOWS, backend.id()));
+            backend.id()), totals.value(CounterType.BACKEND_NEW_FLOWS, backend.id()),
+            load == null ? 0 : load.active(), load == null ? 0 : load.latencyNanos() / 1e6,
+            proxies.ejected(pool, backend.id()));
     }
 
     /** Recent health results of a backend, oldest first; none when its pool has no health check. */

@@ -146,6 +146,20 @@ final class ProxyServices implements AutoCloseable
         return loads.get(backendId);
     }
 
+    /** Whether a proxied service ejected the backend of {@code pool} (passive health). */
+    synchronized boolean ejected(final String pool, final int backendId)
+    {
+        for (final ProxiedService service : running.values())
+        {
+            final BackendSet set = service.backendSets().get(pool);
+            if (set != null && set.ejections().stream().anyMatch(ejection -> ejection.backendId() == backendId))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public synchronized void close()
     {

@@ -2,6 +2,7 @@ package io.fulcrum.controlplane.daemon;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** Read-only snapshots of the appliance for the management API, the CLI and the status page (JSON-friendly). */
 public final class Views
@@ -34,8 +35,13 @@ public final class Views
     {
     }
 
+    /**
+     * @param mode      dsr, tcp, http or udp
+     * @param proxy     a proxied service's counters by name (empty for dsr; see ProxyCounterViews)
+     */
     public record Service(String name, String vip, int port, String protocol, String forwarding, String pool,
-        long packets, long bytes, long newFlows, List<Backend> backends)
+        long packets, long bytes, long newFlows, List<Backend> backends, String mode, String scheduler,
+        Map<String, Long> proxy)
     {
     }
 
@@ -43,9 +49,13 @@ public final class Views
      * @param health    {@code up}, {@code down} or {@code unknown} (no check configured: {@code unchecked})
      * @param effective what the data plane does with it: {@code active}, {@code draining} or {@code down}
      * @param history   the most recent health results, newest last
+     * @param active    connections or requests the proxy has open to it now (0 when only dsr services use it)
+     * @param latencyMs the proxy's peak-EWMA latency of its answers, in milliseconds (0 before any)
+     * @param ejected   passive health: the proxy ejected it after consecutive failures, for a back-off
      */
     public record Backend(String pool, String address, int weight, AdminState admin, String health, String effective,
-        List<HealthResult> history, long packets, long bytes, long newFlows)
+        List<HealthResult> history, long packets, long bytes, long newFlows, int active, double latencyMs,
+        boolean ejected)
     {
     }
 

@@ -3,19 +3,21 @@ package io.fulcrum.controlplane.metrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 import io.fulcrum.controlplane.daemon.AdminState;
 import io.fulcrum.controlplane.daemon.ApplianceControl;
 import io.fulcrum.controlplane.daemon.Views;
 import io.fulcrum.dataplane.stats.CounterTotals;
 import io.fulcrum.dataplane.stats.CounterType;
-import io.fulcrum.dataplane.sync.SyncCounters;
 import io.fulcrum.dataplane.stats.DropReason;
+import io.fulcrum.dataplane.sync.SyncCounters;
 import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -84,6 +86,43 @@ public final class ApplianceMetrics implements MultiCollector
         metrics.add(counter("fulcrum_service_packets", "Packets forwarded for a service.", packets));
         metrics.add(counter("fulcrum_service_bytes", "Bytes forwarded for a service (before encapsulation).", bytes));
         metrics.add(counter("fulcrum_service_new_flows", "New flows a service scheduled to a backend.", newFlows));
+        proxied(metrics, services);
+    }
+
+    /**
+     * A proxied service's counters, one family per name (fulcrum_proxy_accepted_total, fulcrum_proxy_requests_total,
+     * ...); the names starting with {@code active} are levels: gauges without the suffix.
+     */
+    private static void proxied(final List<MetricSnapshot> metrics, final List<Views.Service> services)
+    {
+        final Map<String, List<CounterDataPointSnapshot>> totals = new TreeMap<>();
+        final Map<String, List<GaugeDataPointSnapshot>> levels = new TreeMap<>();
+        for (final Views.Service service : services)
+        {
+            final Labels labels = Labels.of("service", service.name(), "mode", service.mode());
+            for (final Map.Entry<String, Long> counter : service.proxy().entrySet())
+            {
+                final String name = "fulcrum_proxy_" + snakeCase(counter.getKey());
+                if (counter.getKey().startsWith("active"))
+                {
+                    levels.computeIfAbsent(name, n -> new ArrayList<>()).add(
+                        GaugeDataPointSnapshot.builder().value(counter.getValue()).labels(labels).build());
+                }
+                else
+                {
+                    totals.computeIfAbsent(name, n -> new ArrayList<>()).add(counterPoint(counter.getValue(), labels));
+                }
+            }
+        }
+        totals.forEach((name, points) -> metrics.add(counter(name, "A proxied service's " +
+            name.substring("fulcrum_proxy_".length()).replace('_', ' ') + " (see the API's Service.proxy).", points)));
+        levels.forEach((name, points) -> metrics.add(gauge(name, "A proxied service's " +
+            name.substring("fulcrum_proxy_".length()).replace('_', ' ') + " now.", points)));
+    }
+
+    private static String snakeCase(final String camel)
+    {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     private static void backends(final List<MetricSnapshot> metrics, final List<Views.Backend> backends)
@@ -95,9 +134,15 @@ public final class ApplianceMetrics implements MultiCollector
         final List<GaugeDataPointSnapshot> health = new ArrayList<>();
         final List<GaugeDataPointSnapshot> admin = new ArrayList<>();
         final List<GaugeDataPointSnapshot> effective = new ArrayList<>();
+        final List<GaugeDataPointSnapshot> active = new ArrayList<>();
+        final List<GaugeDataPointSnapshot> latency = new ArrayList<>();
+        final List<GaugeDataPointSnapshot> ejected = new ArrayList<>();
         for (final Views.Backend backend : backends)
         {
             final Labels labels = Labels.of("pool", backend.pool(), "backend", backend.address());
+            active.add(GaugeDataPointSnapshot.builder().value(backend.active()).labels(labels).build());
+            latency.add(GaugeDataPointSnapshot.builder().value(backend.latencyMs() / 1000).labels(labels).build());
+            ejected.add(GaugeDataPointSnapshot.builder().value(backend.ejected() ? 1 : 0).labels(labels).build());
             packets.add(counterPoint(backend.packets(), labels));
             bytes.add(counterPoint(backend.bytes(), labels));
             newFlows.add(counterPoint(backend.newFlows(), labels));
@@ -125,6 +170,11 @@ public final class ApplianceMetrics implements MultiCollector
             "1 for the state the operator set (enabled, draining, disabled), 0 for the others.", admin));
         metrics.add(gauge("fulcrum_backend_effective_state",
             "1 for what the data plane does with the backend (active, draining, down), 0 for the others.", effective));
+        metrics.add(gauge("fulcrum_backend_proxy_active", "Connections or requests the proxy has open to a backend.",
+            active));
+        metrics.add(gauge("fulcrum_backend_proxy_latency_seconds",
+            "The proxy's peak-EWMA latency of a backend's answers (what least-response-time compares).", latency));
+        metrics.add(gauge("fulcrum_backend_ejected", "1 while passive health keeps the backend ejected.", ejected));
     }
 
     /** Connection-state sync, when it is configured (its counters exist only then). */

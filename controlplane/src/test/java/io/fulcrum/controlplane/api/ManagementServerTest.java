@@ -108,7 +108,7 @@ class ManagementServerTest
         assertEquals("""
             {"pool":"web","address":"10.0.0.2","weight":100,"admin":"enabled","health":"down","effective":"down",\
             "history":[{"at":"2026-11-25T12:00:00Z","ok":false,"millis":2000,"detail":"connect timed out"}],\
-            "packets":400,"bytes":40000,"newFlows":40}""", backends.get(1).toString());
+            "packets":400,"bytes":40000,"newFlows":40,"active":1,"latencyMs":0.4,"ejected":true}""", backends.get(1).toString());
         assertEquals("draining", backends.get(2).get("admin").asText());
         assertEquals("draining", backends.get(2).get("effective").asText());
     }

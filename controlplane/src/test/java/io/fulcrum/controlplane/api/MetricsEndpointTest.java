@@ -69,9 +69,12 @@ class MetricsEndpointTest
             fulcrum_backend_admin_state gauge
             fulcrum_backend_bytes_total counter
             fulcrum_backend_effective_state gauge
+            fulcrum_backend_ejected gauge
             fulcrum_backend_health gauge
             fulcrum_backend_new_flows_total counter
             fulcrum_backend_packets_total counter
+            fulcrum_backend_proxy_active gauge
+            fulcrum_backend_proxy_latency_seconds gauge
             fulcrum_backend_weight gauge
             fulcrum_dropped_packets_total counter
             fulcrum_flow_evictions_total counter

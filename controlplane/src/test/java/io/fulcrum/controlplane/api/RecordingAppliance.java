@@ -70,7 +70,7 @@ public final class RecordingAppliance implements ApplianceControl
         Views.Backend view()
         {
             return new Views.Backend(pool, address, weight, admin, health, effective(), history, packets,
-                packets * 100, packets / 10);
+                packets * 100, packets / 10, (int)(packets % 7), packets / 1000.0, health.equals("down"));
         }
     }
 
@@ -175,7 +175,7 @@ public final class RecordingAppliance implements ApplianceControl
             }
         }
         return new Views.Service(name, vip, port, protocol, "ipip", pool, packets, packets * 100, packets / 10,
-            members);
+            members, "dsr", "maglev", java.util.Map.of());
     }
 
     @Override

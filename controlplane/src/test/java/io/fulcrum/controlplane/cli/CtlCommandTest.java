@@ -92,11 +92,11 @@ class CtlCommandTest
         final Run run = ctl("backends");
 
         assertEquals(new Run(0, """
-            POOL  BACKEND       WEIGHT  HEALTH     ADMIN     EFFECTIVE  PACKETS  NEW FLOWS  LAST CHECK
-            web   10.0.0.1      100     up         enabled   active     1000     100        ok 3 ms: HTTP 200
-            web   10.0.0.2      100     down       enabled   down       400      40         failed 2000 ms: connect timed out
-            web   10.0.0.3      100     up         draining  draining   600      60         ok 4 ms: HTTP 200
-            dns   2001:db8::53  100     unchecked  enabled   active     50       5          -
+            POOL  BACKEND       WEIGHT  HEALTH     ADMIN     EFFECTIVE  PACKETS  NEW FLOWS  PROXIED    LATENCY  LAST CHECK
+            web   10.0.0.1      100     up         enabled   active     1000     100        6          1.0 ms   ok 3 ms: HTTP 200
+            web   10.0.0.2      100     down       enabled   down       400      40         1 ejected  0.4 ms   failed 2000 ms: connect timed out
+            web   10.0.0.3      100     up         draining  draining   600      60         5          0.6 ms   ok 4 ms: HTTP 200
+            dns   2001:db8::53  100     unchecked  enabled   active     50       5          1          0.1 ms   -
             """, ""), run);
     }
 

@@ -25,6 +25,8 @@ import java.util.List;
 import com.sun.net.httpserver.HttpServer;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
+import io.fulcrum.controlplane.metrics.ApplianceMetrics;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +66,27 @@ final class ProxiedAppliancesTest
             answers.add(ask(port));
         }
         assertEquals(List.of("one", "two", "one", "two"), answers, "round robin over the pool: " + events);
+
+        try (Socket open = new Socket())
+        {
+            open.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (appliance.backends().stream().mapToInt(Views.Backend::active).sum() == 0
+                && System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
+            assertEquals(1, appliance.backends().stream().mapToInt(Views.Backend::active).sum(),
+                "an open proxied connection counts on its backend: " + appliance.backends());
+            final Views.Service echo = appliance.services().getFirst();
+            assertEquals("tcp round-robin", echo.mode() + " " + echo.scheduler());
+            assertEquals(5L, echo.proxy().get("accepted"), "four asked and this one: " + echo.proxy());
+            assertEquals(1L, echo.proxy().get("active"), echo.proxy().toString());
+            final CounterSnapshot accepted = (CounterSnapshot)new ApplianceMetrics(appliance).collect().stream()
+                .filter(metric -> metric.getMetadata().getName().equals("fulcrum_proxy_accepted"))
+                .findFirst().orElseThrow();
+            assertEquals(5.0, accepted.getDataPoints().getFirst().getValue(), "/metrics has the proxy's counters");
+        }
 
         appliance.setAdminState("p", "127.0.0.3", AdminState.DISABLED);
         for (int i = 0; i < 3; i++)

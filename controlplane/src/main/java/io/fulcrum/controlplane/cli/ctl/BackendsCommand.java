@@ -23,16 +23,29 @@ public final class BackendsCommand extends CtlAction
     int print(final ApiClient client, final JsonNode backends, final PrintWriter out, final PrintWriter err)
     {
         final TextTable table = new TextTable("POOL", "BACKEND", "WEIGHT", "HEALTH", "ADMIN", "EFFECTIVE",
-            "PACKETS", "NEW FLOWS", "LAST CHECK");
+            "PACKETS", "NEW FLOWS", "PROXIED", "LATENCY", "LAST CHECK");
         for (final JsonNode backend : backends)
         {
             table.row(backend.path("pool").asText(), backend.path("address").asText(),
                 backend.path("weight").asText(), backend.path("health").asText(), backend.path("admin").asText(),
                 backend.path("effective").asText(), backend.path("packets").asText(),
-                backend.path("newFlows").asText(), lastCheck(backend.path("history")));
+                backend.path("newFlows").asText(), proxied(backend), latency(backend),
+                lastCheck(backend.path("history")));
         }
         table.print(out);
         return ExitCodes.OK;
+    }
+
+    /** Open proxied connections or requests, and whether passive health ejected the backend. */
+    private static String proxied(final JsonNode backend)
+    {
+        return backend.path("active").asText("0") + (backend.path("ejected").asBoolean() ? " ejected" : "");
+    }
+
+    private static String latency(final JsonNode backend)
+    {
+        final double millis = backend.path("latencyMs").asDouble();
+        return millis == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f ms", millis);
     }
 
     private static String lastCheck(final JsonNode history)
