@@ -1,5 +1,10 @@
 package io.fulcrum.proxy.http;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+
+import io.fulcrum.proxy.pool.FlowHashes;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFutureListener;
@@ -13,10 +18,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
-
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 
 /**
  * One client connection, the last handler of its pipeline. Its requests are answered one at a time and in order:
@@ -57,8 +58,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter
         final InetSocketAddress remote = (InetSocketAddress)ctx.channel().remoteAddress();
         final InetSocketAddress local = (InetSocketAddress)ctx.channel().localAddress();
         address = remote.getAddress();
-        clientHash = ConnectionHashes.client(address);
-        flowHash = ConnectionHashes.flow(address, remote.getPort(), local.getAddress(), local.getPort());
+        clientHash = FlowHashes.client(remote);
+        flowHash = FlowHashes.flow(remote, local, FlowHashes.TCP);
         pool = service.pool(ctx.channel().eventLoop());
         if (pool == null)
         {
