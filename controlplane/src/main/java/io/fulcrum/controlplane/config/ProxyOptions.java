@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param connectTimeout        for the connection to a backend
  * @param idleTimeout           tcp: a connection with no byte either way is closed; udp: a session's idle expiry;
  *                              http: a keep-alive client connection between requests
- * @param responseTimeout       http: from the request sent to the response's headers (504 past it)
+ * @param responseTimeout       http: the longest a backend may stay silent while a response is due (before its
+ *                              headers and between reads of its body); 504 when nothing was sent yet
  * @param requestHeaderTimeout  http: for a client to send the whole request head (408 past it)
  * @param forwardedHeaders      http: add X-Forwarded-For, X-Forwarded-Proto and Forwarded
  * @param routes                http: rules by host and path prefix to other pools
