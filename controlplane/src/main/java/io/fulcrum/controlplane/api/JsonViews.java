@@ -140,9 +140,33 @@ final class JsonViews
                 .put("newFlows", backend.newFlows())
                 .put("active", backend.active())
                 .put("latencyMs", backend.latencyMs())
-                .put("ejected", backend.ejected());
+                .put("ejected", backend.ejected())
+                .put("requests", backend.requests());
+            responseTimes(node.putObject("responseTimes"), backend.responseTimes());
         }
         return array;
+    }
+
+    /** As Prometheus reads a histogram: cumulative buckets by upper bound, the last one {@code "+Inf"}. */
+    private static void responseTimes(final ObjectNode node, final Views.ResponseTimes times)
+    {
+        node.put("count", times.count()).put("sumSeconds", times.sumSeconds());
+        final ArrayNode buckets = node.putArray("buckets");
+        long cumulative = 0;
+        for (int i = 0; i < times.counts().size(); i++)
+        {
+            cumulative += times.counts().get(i);
+            final ObjectNode bucket = buckets.addObject();
+            if (i < times.upperBoundsSeconds().size())
+            {
+                bucket.put("le", times.upperBoundsSeconds().get(i));
+            }
+            else
+            {
+                bucket.put("le", "+Inf");
+            }
+            bucket.put("count", cumulative);
+        }
     }
 
     /** The data plane's totals first (what an operator asks for), then every summed counter row. */

@@ -489,7 +489,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     @Override
     public synchronized List<Views.Backend> backends()
     {
-        return views.backends(running, published, health, proxies);
+        return views.backends(running, published, health, proxies, backendIds);
     }
 
     @Override

@@ -9,8 +9,11 @@ import java.util.Map;
 import java.util.Set;
 
 import io.fulcrum.controlplane.FulcrumBuild;
+import io.fulcrum.controlplane.config.BackendIds;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.config.IpLiterals;
+import io.fulcrum.controlplane.config.PoolConfig;
+import io.fulcrum.controlplane.config.RouteConfig;
 import io.fulcrum.controlplane.config.ServiceConfig;
 import io.fulcrum.controlplane.health.HealthChecker;
 import io.fulcrum.controlplane.health.HealthStatus;
@@ -142,9 +145,12 @@ final class ApplianceViews
         return views;
     }
 
-    /** Every backend once, as {@link #services} lists them; a pool shared by two services shows its backends once. */
+    /**
+     * Every backend once, as {@link #services} lists them, then those of pools only an http route names; a pool
+     * shared by two services shows its backends once.
+     */
     List<Views.Backend> backends(final FulcrumConfig running, final List<Service> published,
-        final HealthChecker health, final ProxyServices proxies)
+        final HealthChecker health, final ProxyServices proxies, final BackendIds ids)
     {
         final CounterTotals totals = counters();
         final List<Views.Backend> views = new ArrayList<>();
@@ -160,6 +166,20 @@ final class ApplianceViews
                 }
             }
         }
+        for (final ServiceConfig service : running.services())
+        {
+            for (final RouteConfig route : service.proxy().routes())
+            {
+                final PoolConfig pool = running.pool(route.pool()).orElseThrow();
+                for (final Backend backend : states.backends(pool, ids))
+                {
+                    if (seen.add(new BackendStates.Key(pool.name(), backend.address())))
+                    {
+                        views.add(backend(pool.name(), backend, totals, health, proxies));
+                    }
+                }
+            }
+        }
         return views;
     }
 
@@ -168,12 +188,13 @@ final class ApplianceViews
     {
         final BackendStates.Key key = new BackendStates.Key(pool, backend.address());
         final BackendLoad load = proxies.load(backend.id());
+        final ProxyServices.BackendRequests requests = proxies.requests(backend.id());
         return new Views.Backend(pool, IpLiterals.format(backend.address()), backend.weight(), states.admin(key),
             states.health(key), backend.state().name().toLowerCase(), healthHistory(key, health),
             totals.value(CounterType.BACKEND_PACKETS, backend.id()), totals.value(CounterType.BACKEND_BYTES,
             backend.id()), totals.value(CounterType.BACKEND_NEW_FLOWS, backend.id()),
             load == null ? 0 : load.active(), load == null ? 0 : load.latencyNanos() / 1e6,
-            proxies.ejected(pool, backend.id()));
+            proxies.ejected(pool, backend.id()), requests.requests(), requests.responseTimes());
     }
 
     /** Recent health results of a backend, oldest first; none when its pool has no health check. */

@@ -9,11 +9,15 @@ import io.fulcrum.controlplane.config.ServiceConfig;
 import io.fulcrum.dataplane.balance.Backend;
 import io.fulcrum.dataplane.balance.scheduler.BackendLoad;
 import io.fulcrum.dataplane.balance.scheduler.Candidate;
+import io.fulcrum.proxy.http.BackendRequestCounters;
+import io.fulcrum.proxy.http.HttpProxyCounters;
+import io.fulcrum.proxy.http.ResponseTimeHistogram;
 import io.fulcrum.proxy.pool.BackendSet;
 import io.fulcrum.proxy.transport.EventLoops;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -144,6 +148,55 @@ final class ProxyServices implements AutoCloseable
     BackendLoad load(final int backendId)
     {
         return loads.get(backendId);
+    }
+
+    /**
+     * What the http services sent a backend and how fast it answered, summed over the services that use it (a pool
+     * can serve several); {@link BackendRequests#NONE} when none has sent it a request.
+     */
+    synchronized BackendRequests requests(final int backendId)
+    {
+        long requests = 0;
+        long sumMicros = 0;
+        long[] counts = null;
+        for (final ProxiedService service : running.values())
+        {
+            if (service.counters() instanceof HttpProxyCounters http &&
+                http.backends().get(backendId) instanceof BackendRequestCounters backend)
+            {
+                requests += backend.requests();
+                sumMicros += backend.responseTimes().sumMicros();
+                final long[] own = backend.responseTimes().counts();
+                if (counts == null)
+                {
+                    counts = own;
+                }
+                else
+                {
+                    for (int i = 0; i < counts.length; i++)
+                    {
+                        counts[i] += own[i];
+                    }
+                }
+            }
+        }
+        if (counts == null)
+        {
+            return BackendRequests.NONE;
+        }
+        final List<Double> bounds = new ArrayList<>();
+        for (final long micros : ResponseTimeHistogram.upperBoundsMicros())
+        {
+            bounds.add(micros / 1e6);
+        }
+        return new BackendRequests(requests, new Views.ResponseTimes(Arrays.stream(counts).sum(), sumMicros / 1e6,
+            bounds, Arrays.stream(counts).boxed().toList()));
+    }
+
+    /** A backend's requests and response times as {@link Views.Backend} shows them. */
+    record BackendRequests(long requests, Views.ResponseTimes responseTimes)
+    {
+        static final BackendRequests NONE = new BackendRequests(0, Views.ResponseTimes.NONE);
     }
 
     /** Whether a proxied service ejected the backend of {@code pool} (passive health). */

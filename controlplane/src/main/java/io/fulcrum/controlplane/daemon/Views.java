@@ -52,11 +52,34 @@ public final class Views
      * @param active    connections or requests the proxy has open to it now (0 when only dsr services use it)
      * @param latencyMs the proxy's peak-EWMA latency of its answers, in milliseconds (0 before any)
      * @param ejected   passive health: the proxy ejected it after consecutive failures, for a back-off
+     * @param requests  HTTP requests the proxy sent it, each attempt of a retried one counted
+     * @param responseTimes how fast it answered those requests ({@link ResponseTimes#NONE} before any)
      */
     public record Backend(String pool, String address, int weight, AdminState admin, String health, String effective,
         List<HealthResult> history, long packets, long bytes, long newFlows, int active, double latencyMs,
-        boolean ejected)
+        boolean ejected, long requests, ResponseTimes responseTimes)
     {
+    }
+
+    /**
+     * A backend's HTTP response times as a histogram, request headers sent to response headers read.
+     *
+     * @param upperBoundsSeconds each bucket's inclusive upper bound, ascending; the last bucket has none (+Inf)
+     * @param counts             responses per bucket (not cumulative), one more than there are bounds
+     */
+    public record ResponseTimes(long count, double sumSeconds, List<Double> upperBoundsSeconds, List<Long> counts)
+    {
+        public static final ResponseTimes NONE = new ResponseTimes(0, 0, List.of(), List.of());
+
+        public ResponseTimes
+        {
+            upperBoundsSeconds = List.copyOf(upperBoundsSeconds);
+            counts = List.copyOf(counts);
+            if (!counts.isEmpty() && counts.size() != upperBoundsSeconds.size() + 1)
+            {
+                throw new IllegalArgumentException("one count per bucket and one above the last bound");
+            }
+        }
     }
 
     /** One health check run. */

@@ -14,10 +14,13 @@ import io.fulcrum.dataplane.stats.CounterType;
 import io.fulcrum.dataplane.stats.DropReason;
 import io.fulcrum.dataplane.sync.SyncCounters;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -137,9 +140,16 @@ public final class ApplianceMetrics implements MultiCollector
         final List<GaugeDataPointSnapshot> active = new ArrayList<>();
         final List<GaugeDataPointSnapshot> latency = new ArrayList<>();
         final List<GaugeDataPointSnapshot> ejected = new ArrayList<>();
+        final List<CounterDataPointSnapshot> requests = new ArrayList<>();
+        final List<HistogramDataPointSnapshot> responseTimes = new ArrayList<>();
         for (final Views.Backend backend : backends)
         {
             final Labels labels = Labels.of("pool", backend.pool(), "backend", backend.address());
+            if (!backend.responseTimes().counts().isEmpty())
+            {
+                requests.add(counterPoint(backend.requests(), labels));
+                responseTimes.add(histogramPoint(backend.responseTimes(), labels));
+            }
             active.add(GaugeDataPointSnapshot.builder().value(backend.active()).labels(labels).build());
             latency.add(GaugeDataPointSnapshot.builder().value(backend.latencyMs() / 1000).labels(labels).build());
             ejected.add(GaugeDataPointSnapshot.builder().value(backend.ejected() ? 1 : 0).labels(labels).build());
@@ -175,6 +185,28 @@ public final class ApplianceMetrics implements MultiCollector
         metrics.add(gauge("fulcrum_backend_proxy_latency_seconds",
             "The proxy's peak-EWMA latency of a backend's answers (what least-response-time compares).", latency));
         metrics.add(gauge("fulcrum_backend_ejected", "1 while passive health keeps the backend ejected.", ejected));
+        metrics.add(counter("fulcrum_backend_proxy_requests", "HTTP requests the proxy sent a backend (each attempt "
+            + "of a retried one).", requests));
+        final HistogramSnapshot.Builder histogram = HistogramSnapshot.builder()
+            .name("fulcrum_backend_response_time_seconds").unit(Unit.SECONDS)
+            .help("How fast a backend answered the HTTP proxy: request headers sent to response headers read.");
+        responseTimes.forEach(histogram::dataPoint);
+        metrics.add(histogram.build());
+    }
+
+    /** Per-bucket counts as Views.ResponseTimes keeps them; the snapshot adds the +Inf bound and sums them up. */
+    private static HistogramDataPointSnapshot histogramPoint(final Views.ResponseTimes times, final Labels labels)
+    {
+        final double[] bounds = new double[times.counts().size()];
+        final long[] counts = new long[times.counts().size()];
+        for (int i = 0; i < bounds.length; i++)
+        {
+            bounds[i] = i < times.upperBoundsSeconds().size() ? times.upperBoundsSeconds().get(i)
+                : Double.POSITIVE_INFINITY;
+            counts[i] = times.counts().get(i);
+        }
+        return HistogramDataPointSnapshot.builder().classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
+            .sum(times.sumSeconds()).labels(labels).build();
     }
 
     /** Connection-state sync, when it is configured (its counters exist only then). */

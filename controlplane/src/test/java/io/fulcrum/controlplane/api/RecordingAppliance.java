@@ -70,7 +70,8 @@ public final class RecordingAppliance implements ApplianceControl
         Views.Backend view()
         {
             return new Views.Backend(pool, address, weight, admin, health, effective(), history, packets,
-                packets * 100, packets / 10, (int)(packets % 7), packets / 1000.0, health.equals("down"));
+                packets * 100, packets / 10, (int)(packets % 7), packets / 1000.0, health.equals("down"),
+                0, Views.ResponseTimes.NONE);
         }
     }
 

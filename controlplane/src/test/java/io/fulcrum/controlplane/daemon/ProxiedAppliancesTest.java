@@ -3,6 +3,7 @@ package io.fulcrum.controlplane.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,6 +27,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
 import io.fulcrum.controlplane.metrics.ApplianceMetrics;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -112,7 +115,7 @@ final class ProxiedAppliancesTest
         started.add(() -> web.stop(0));
         started.add(() -> api.stop(0));
         final int port = freePort();
-        start("""
+        final Appliance appliance = start("""
             dataplane:
               interfaces: []
               counters-file: %s
@@ -137,6 +140,25 @@ final class ProxiedAppliancesTest
             assertEquals("api for 127.0.0.1", get(client, port, "/api/v1/users"));
             assertEquals("web for 127.0.0.1", get(client, port, "/apix"), "a prefix /api/ does not take /apix");
         }
+
+        final Views.Backend webBackend = appliance.backends().stream()
+            .filter(backend -> backend.address().equals("127.0.0.4")).findFirst().orElseThrow();
+        assertEquals(2, webBackend.requests(), "two requests went to web: " + webBackend);
+        assertEquals(2, webBackend.responseTimes().count(), "each answered one timed: " + webBackend.responseTimes());
+        assertEquals(2L, webBackend.responseTimes().counts().stream().mapToLong(Long::longValue).sum());
+        assertTrue(webBackend.responseTimes().sumSeconds() > 0, webBackend.responseTimes().toString());
+
+        final PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new ApplianceMetrics(appliance));
+        final ByteArrayOutputStream scrape = new ByteArrayOutputStream();
+        new PrometheusTextFormatWriter(false).write(scrape, registry.scrape());
+        final String text = scrape.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("fulcrum_backend_response_time_seconds_bucket{backend=\"127.0.0.4\",pool=\"web\",le=\"+Inf\"} 2"),
+            "/metrics has web's response-time histogram:\n" + text);
+        assertTrue(appliance.backends().stream().anyMatch(backend -> backend.address().equals("127.0.0.5")),
+            "a pool only a route names is listed too: " + appliance.backends());
+        assertTrue(text.contains("fulcrum_backend_response_time_seconds_count{backend=\"127.0.0.5\",pool=\"api\"} 1"), text);
+        assertTrue(text.contains("fulcrum_backend_proxy_requests_total{backend=\"127.0.0.4\",pool=\"web\"} 2.0"), text);
     }
 
     private static String get(final HttpClient client, final int port, final String path) throws Exception
