@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class GrafanaDashboardTest
 {
     private static final Path DASHBOARD = Path.of("..", "docs", "grafana", "fulcrum-dashboard.json");
-    private static final Pattern METRIC = Pattern.compile("\\bfulcrum_[a-z_]+");
-    private static final Pattern SELECTOR = Pattern.compile("(fulcrum_[a-z_]+)\\{([^}]*)}");
+    private static final Pattern METRIC = Pattern.compile("\\bfulcrum_[a-z0-9_]+");
+    private static final Pattern SELECTOR = Pattern.compile("(fulcrum_[a-z0-9_]+)\\{([^}]*)}");
     private static final Pattern LABEL = Pattern.compile("([a-z_]+)\\s*=~?\\s*\"");
 
     private final ApiServerFixture api = new ApiServerFixture();

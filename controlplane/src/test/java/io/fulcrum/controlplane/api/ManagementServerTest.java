@@ -83,7 +83,7 @@ class ManagementServerTest
     {
         final JsonNode services = api.json(api.get("/api/v1/services"));
 
-        assertEquals(2, services.size());
+        assertEquals(4, services.size());
         final JsonNode web = services.get(0);
         assertEquals("web", web.get("name").asText());
         assertEquals("192.0.2.10", web.get("vip").asText());
@@ -108,7 +108,10 @@ class ManagementServerTest
         assertEquals("""
             {"pool":"web","address":"10.0.0.2","weight":100,"admin":"enabled","health":"down","effective":"down",\
             "history":[{"at":"2026-11-25T12:00:00Z","ok":false,"millis":2000,"detail":"connect timed out"}],\
-            "packets":400,"bytes":40000,"newFlows":40,"active":1,"latencyMs":0.4,"ejected":true}""", backends.get(1).toString());
+            "packets":400,"bytes":40000,"newFlows":40,"active":1,"latencyMs":0.4,"ejected":true,"requests":40,\
+            "responseTimes":{"count":40,"sumSeconds":0.08,"buckets":[{"le":1.0E-4,"count":0},{"le":2.5E-4,"count":0},\
+            {"le":5.0E-4,"count":0},{"le":0.001,"count":0},{"le":0.0025,"count":39},{"le":0.005,"count":39},\
+            {"le":0.01,"count":39},{"le":0.025,"count":39},{"le":0.05,"count":40},{"le":"+Inf","count":40}]}}""", backends.get(1).toString());
         assertEquals("draining", backends.get(2).get("admin").asText());
         assertEquals("draining", backends.get(2).get("effective").asText());
     }

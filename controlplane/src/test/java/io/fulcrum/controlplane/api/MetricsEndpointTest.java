@@ -75,12 +75,26 @@ class MetricsEndpointTest
             fulcrum_backend_packets_total counter
             fulcrum_backend_proxy_active gauge
             fulcrum_backend_proxy_latency_seconds gauge
+            fulcrum_backend_proxy_requests_total counter
+            fulcrum_backend_response_time_seconds histogram
             fulcrum_backend_weight gauge
             fulcrum_dropped_packets_total counter
             fulcrum_flow_evictions_total counter
             fulcrum_icmp_too_big_sent_total counter
             fulcrum_info gauge
             fulcrum_passed_to_host_packets_total counter
+            fulcrum_proxy_accepted_total counter
+            fulcrum_proxy_active gauge
+            fulcrum_proxy_bad_gateway_total counter
+            fulcrum_proxy_bad_requests_total counter
+            fulcrum_proxy_connect_failures_total counter
+            fulcrum_proxy_gateway_timeouts_total counter
+            fulcrum_proxy_no_backend_total counter
+            fulcrum_proxy_refused_total counter
+            fulcrum_proxy_requests_total counter
+            fulcrum_proxy_responses2xx_total counter
+            fulcrum_proxy_responses5xx_total counter
+            fulcrum_proxy_retries_total counter
             fulcrum_rx_packets_total counter
             fulcrum_service_bytes_total counter
             fulcrum_service_new_flows_total counter

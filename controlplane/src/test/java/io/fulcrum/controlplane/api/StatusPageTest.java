@@ -77,6 +77,10 @@ class StatusPageTest
         assertTrue(up.get(4).matches("[0-9.]+k?") && !up.get(4).equals("0"), "a rate, from two readings: " + up);
         assertEquals(List.of("100", "down", "enabled", "down", "0"), backendRow(dom, "10.0.0.2").subList(0, 5));
         assertEquals(List.of("100", "up", "draining", "draining"), backendRow(dom, "10.0.0.3").subList(0, 4));
+        // the proxy's columns: open connections, requests/s, peak-EWMA latency, p99 from the histogram, passive health
+        assertEquals("≤ 2.5 ms", up.get(9), "99 in 100 answered within 2.5 ms: " + up);
+        assertEquals("—", up.get(10), up.toString());
+        assertEquals("ejected", backendRow(dom, "10.0.0.2").get(10));
         assertEquals("unchecked", backendRow(dom, "2001:db8::53").get(1));
         assertTrue(dom.contains("<span class=\"badge s-master\">master</span>"), dom);
         assertTrue(dom.contains("1 of 3"), "web has one active backend of three: " + dom);

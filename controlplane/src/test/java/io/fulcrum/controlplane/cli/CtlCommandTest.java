@@ -80,9 +80,11 @@ class CtlCommandTest
             VRRP INSTANCE  VRID  STATE   PRIORITY
             vi_1           51    MASTER  150
 
-            SERVICE  ENDPOINT               FORWARDING  POOL  BACKENDS ACTIVE  PACKETS  BYTES   NEW FLOWS
-            web      192.0.2.10:80/tcp      ipip        web   1 of 3           2000     200000  200
-            dns      [2001:db8::10]:53/udp  ipip        dns   1 of 1           50       5000    5
+            SERVICE  ENDPOINT               MODE      SCHEDULER            POOL  BACKENDS ACTIVE  PACKETS  BYTES   NEW FLOWS  PROXIED
+            web      192.0.2.10:80/tcp      dsr ipip  maglev               web   1 of 3           2000     200000  200        -
+            dns      [2001:db8::10]:53/udp  dsr ipip  maglev               dns   1 of 1           50       5000    5          -
+            site     192.0.2.11:80/tcp      http      least-response-time  web   1 of 3           0        0       0          200 requests
+            relay    192.0.2.12:5432/tcp    tcp       least-connections    web   1 of 3           0        0       0          200 connections
             """, ""), run);
     }
 

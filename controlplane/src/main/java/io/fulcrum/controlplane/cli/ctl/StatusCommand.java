@@ -44,8 +44,8 @@ public final class StatusCommand extends CtlAction
         }
         final ApiClient.Response response = client.get("/api/v1/services");
         judge(response);
-        final TextTable services = new TextTable("SERVICE", "ENDPOINT", "FORWARDING", "POOL", "BACKENDS ACTIVE",
-            "PACKETS", "BYTES", "NEW FLOWS");
+        final TextTable services = new TextTable("SERVICE", "ENDPOINT", "MODE", "SCHEDULER", "POOL", "BACKENDS ACTIVE",
+            "PACKETS", "BYTES", "NEW FLOWS", "PROXIED");
         for (final JsonNode service : mapper.readTree(response.body()))
         {
             int active = 0;
@@ -56,13 +56,33 @@ public final class StatusCommand extends CtlAction
             services.row(service.path("name").asText(),
                 endpoint(service.path("vip").asText(), service.path("port").asInt(),
                     service.path("protocol").asText()),
-                service.path("forwarding").asText(), service.path("pool").asText(),
+                mode(service), service.path("scheduler").asText(), service.path("pool").asText(),
                 active + " of " + service.path("backends").size(), service.path("packets").asText(),
-                service.path("bytes").asText(), service.path("newFlows").asText());
+                service.path("bytes").asText(), service.path("newFlows").asText(), proxied(service.path("proxy")));
         }
         out.println();
         services.print(out);
         return ExitCodes.OK;
+    }
+
+    /** dsr with its encapsulation (the packet data plane's), or the proxy's mode. */
+    private static String mode(final JsonNode service)
+    {
+        final String mode = service.path("mode").asText("dsr");
+        return mode.equals("dsr") ? "dsr " + service.path("forwarding").asText() : mode;
+    }
+
+    /** What a proxied service took in: http requests, tcp connections or udp sessions; "-" for dsr. */
+    private static String proxied(final JsonNode proxy)
+    {
+        for (final String name : new String[] {"requests", "accepted", "sessions"})
+        {
+            if (proxy.has(name))
+            {
+                return proxy.path(name).asText() + " " + (name.equals("accepted") ? "connections" : name);
+            }
+        }
+        return "-";
     }
 
     private static String endpoint(final String vip, final int port, final String protocol)
