@@ -136,7 +136,7 @@ public final class ConfigLoader
             : Optional.ofNullable(new ApiReader(problems, values).read(apiNode));
         final Node vrrpNode = top.optional("vrrp");
         final List<VrrpInstanceConfig> vrrp = vrrpNode == null ? List.of()
-            : new VrrpReader(problems, values).read(vrrpNode, Parsed.values(pools));
+            : new VrrpReader(problems, values).read(vrrpNode, Parsed.values(pools), Parsed.values(services));
         final Node syncNode = top.optional("sync");
         final Optional<SyncConfig> sync = syncNode == null ? Optional.empty()
             : Optional.ofNullable(new SyncReader(problems, values).read(syncNode));

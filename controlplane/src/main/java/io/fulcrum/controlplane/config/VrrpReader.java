@@ -26,10 +26,11 @@ final class VrrpReader
     }
 
     /**
-     * @param pools the file's pools, which {@code track-pools} refer to
+     * @param pools    the file's pools, which {@code track-pools} refer to
+     * @param services the file's services: a proxied one on an instance's address needs that instance's accept mode
      * @return the instances without problems
      */
-    List<VrrpInstanceConfig> read(final Node node, final List<PoolConfig> pools)
+    List<VrrpInstanceConfig> read(final Node node, final List<PoolConfig> pools, final List<ServiceConfig> services)
     {
         final List<VrrpInstanceConfig> instances = new ArrayList<>();
         final List<Node> items = values.list(node, "vrrp", "VRRP instances");
@@ -105,6 +106,15 @@ final class VrrpReader
                         + " is used by instance " + other.name() + " too");
                 }
             }
+            if (!accept && priority != 255)
+            {
+                final Node where = map.optional("accept") == null ? items.get(i) : map.optional("accept");
+                proxiedWithoutAccept(addresses, services).ifPresent(service -> problems.at(where, map.field("accept"),
+                    "service " + service.name() + " (mode " + service.mode().yamlName() + ") listens on "
+                        + IpLiterals.format(service.vip()) + ", which this instance holds: without accept: true its "
+                        + "master drops what clients send to that address (RFC 9568 Accept_Mode), and the proxy "
+                        + "never sees them; set accept: true"));
+            }
             if (problems.count() == before && name != null && interfaceName != null)
             {
                 instances.add(new VrrpInstanceConfig(name, interfaceName, vrid, priority, interval, addresses, preempt,
@@ -115,6 +125,25 @@ final class VrrpReader
     }
 
     /** {@code virtual-addresses:} ADDRESS[/PREFIX] entries, all of one address family. */
+    /** The first proxied service (tcp, http, udp: the host's stack takes its packets) on one of the addresses. */
+    private static Optional<ServiceConfig> proxiedWithoutAccept(final List<String> addresses,
+        final List<ServiceConfig> services)
+    {
+        for (final String address : addresses)
+        {
+            final InetAddress vip = IpLiterals.parse(address.contains("/") ? address.substring(0,
+                address.indexOf('/')) : address);
+            for (final ServiceConfig service : services)
+            {
+                if (service.mode().proxied() && service.vip().equals(vip))
+                {
+                    return Optional.of(service);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     private List<String> virtualAddresses(final YamlMap map, final Node instance, final String field)
     {
         final List<String> addresses = new ArrayList<>();

@@ -80,6 +80,17 @@ class BrokenConfigTest
             broken("a VRRP instance mixing address families",
                 "vrrp:\n  - { name: VI_1, interface: eth0, vrid: 51, virtual-addresses: [10.0.0.1, \"fd00::1\"] }\n",
                 2, 76, "vrrp[0].virtual-addresses[1]", "one instance carries one address family"),
+            broken("a proxied service on a VIP of an instance without accept mode",
+                "services:\n  - { name: site, vip: 10.0.0.1, port: 80, mode: http, pool: p }\n"
+                    + "pools:\n  - { name: p, backends: [{ address: 10.1.0.1 }] }\n"
+                    + "vrrp:\n  - { name: VI_1, interface: eth0, vrid: 51, virtual-addresses: [10.0.0.1/24] }\n",
+                6, 5, "vrrp[0].accept", "service site (mode http) listens on 10.0.0.1, which this instance holds: "
+                    + "without accept: true its master drops"),
+            broken("a proxied service on a VIP of an instance with accept: false",
+                "services:\n  - { name: dns, vip: 10.0.0.1, port: 53, protocol: udp, mode: udp, pool: p }\n"
+                    + "pools:\n  - { name: p, backends: [{ address: 10.1.0.1 }] }\n"
+                    + "vrrp:\n  - { name: VI_1, interface: eth0, vrid: 51, accept: false, virtual-addresses: [10.0.0.1] }\n",
+                6, 54, "vrrp[0].accept", "set accept: true"),
             broken("a VRRP accept mode that is not a boolean",
                 "vrrp:\n  - { name: VI_1, interface: eth0, vrid: 51, accept: yes, virtual-addresses: [10.0.0.1] }\n",
                 2, 54, "vrrp[0].accept", "expected true or false, found 'yes'"),
