@@ -138,6 +138,7 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             throw e;
         }
         final List<InterfacePorts> opened = new ArrayList<>();
+        Appliance appliance = null;
         try
         {
             int group = FANOUT_GROUP_BASE;
@@ -167,27 +168,39 @@ public final class Appliance implements ApplianceControl, AutoCloseable
             log.event("started", "forwarding " + forwarded(config, services).size() + " service(s); counters in "
                 + config.dataplane().countersFile(), "version", FulcrumBuild.version(), "config",
                 config.source().toString());
-            final Appliance appliance =
-                new Appliance(dataplane, opened, backendIds, states, macs, counters, config, services, log);
-            try
-            {
-                appliance.startHealthChecks();
-                appliance.proxies.apply(config, states, backendIds);
-                appliance.startVrrp();
-                appliance.startApi();
-            }
-            catch (final RuntimeException e)
-            {
-                appliance.close();
-                throw e;
-            }
+            appliance = new Appliance(dataplane, opened, backendIds, states, macs, counters, config, services, log);
+            appliance.startHealthChecks();
+            appliance.proxies.apply(config, states, backendIds);
+            appliance.startVrrp();
+            appliance.startApi();
             return appliance;
         }
         catch (final RuntimeException e)
         {
-            dataplane.close();
-            opened.forEach(InterfacePorts::close);
+            // Closed once, by their owner: the appliance once it exists. A cleanup that fails too is attached, so that
+            // the operator reads why the start failed, not a second error of the cleanup (ports closed twice did that).
+            if (appliance != null)
+            {
+                closeSuppressed(appliance, e);
+            }
+            else
+            {
+                closeSuppressed(dataplane, e);
+                opened.forEach(ports -> closeSuppressed(ports, e));
+            }
             throw e;
+        }
+    }
+
+    private static void closeSuppressed(final AutoCloseable closeable, final RuntimeException cause)
+    {
+        try
+        {
+            closeable.close();
+        }
+        catch (final Exception e)
+        {
+            cause.addSuppressed(e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.fulcrum.controlplane.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -106,6 +107,26 @@ final class ProxiedAppliancesTest
             assertEquals("two", ask(port), "after a reload the pool is the file's");
         }
         assertTrue(events.toString().contains("proxy service echo (tcp, round-robin) listening on 127.0.0.1:" + port), events.toString());
+    }
+
+    @Test
+    void aStartWhoseListenerCannotBindSaysWhyAndLeavesNothingOpen() throws Exception
+    {
+        final NamedBackend one = backend("one", "127.0.0.2", 0);
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            final FulcrumConfig config = ConfigLoader.parse(directory.resolve("fulcrum.yaml"),
+                config(taken.getLocalPort(), "round-robin", one));
+            final IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> Appliance.start(config, new EventLog(new PrintWriter(events, true), EventLog.Format.HUMAN)));
+            assertTrue(refused.getMessage().contains("127.0.0.1:" + taken.getLocalPort()),
+                "the error names the listener that could not bind: " + refused);
+            assertEquals(0, refused.getSuppressed().length, "the cleanup after it failed nothing: "
+                + java.util.Arrays.toString(refused.getSuppressed()));
+        }
+        final int port = freePort();
+        start(config(port, "round-robin", one));
+        assertEquals("one", ask(port), "a second start in the same process is not hindered by the first");
     }
 
     @Test
