@@ -28,6 +28,7 @@ import io.fulcrum.dataplane.balance.BackendState;
 import io.fulcrum.dataplane.balance.Encapsulation;
 import io.fulcrum.dataplane.balance.ForwardingTable;
 import io.fulcrum.dataplane.balance.Service;
+import io.fulcrum.dataplane.balance.scheduler.SchedulerKind;
 import io.fulcrum.dataplane.flow.ConnectionTable;
 import io.fulcrum.dataplane.flow.Timeouts;
 import io.fulcrum.dataplane.forward.EncapsulationSettings;
@@ -80,6 +81,10 @@ public class ForwardingBenchmark
     @Param({"1024", "1048576"})
     public int flows;
 
+    /** The service's scheduler for new flows; the others by {@code -p scheduler=maglev,round-robin,...}. */
+    @Param({"maglev"})
+    public String scheduler;
+
     private Arena arena;
     private MemorySegment frames;   // one pre-built frame per flow, 64 bytes apart
     private MemorySegment slots;    // BATCH slots of SLOT bytes: the "UMEM"
@@ -102,7 +107,7 @@ public class ForwardingBenchmark
                 0x02_00_00_00_01_00L + i));
         }
         final List<Service> services = List.of(new Service(0, "web", InetAddress.getByName(VIP), 80, Service.TCP,
-            Encapsulation.IPIP, 65537, backends));
+            Encapsulation.IPIP, SchedulerKind.ofYamlName(scheduler), 65537, backends));
         final CountersRegistry registry = new CountersRegistry(CountersFile.inMemory(1024));
         final WorkerCounters counters = registry.newWorker();
         registry.ensure(services);

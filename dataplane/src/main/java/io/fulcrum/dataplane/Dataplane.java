@@ -13,11 +13,13 @@ import org.agrona.concurrent.EpochClock;
 import io.fulcrum.dataplane.agent.ForwardingAgent;
 import io.fulcrum.dataplane.agent.IdleStrategies;
 import io.fulcrum.dataplane.agent.PinnedAgent;
+import io.fulcrum.dataplane.balance.FlowScheduler;
 import io.fulcrum.dataplane.balance.ForwardingTable;
 import io.fulcrum.dataplane.balance.ForwardingTablePublisher;
 import io.fulcrum.dataplane.balance.Service;
 import io.fulcrum.dataplane.flow.ConnectionTable;
 import io.fulcrum.dataplane.flow.ConnectionTableFiles;
+import io.fulcrum.dataplane.flow.EstablishedFlows;
 import io.fulcrum.dataplane.forward.AcceptedMacs;
 import io.fulcrum.dataplane.forward.Forwarder;
 import io.fulcrum.dataplane.port.Port;
@@ -40,6 +42,8 @@ public final class Dataplane implements AutoCloseable
     private final EpochClock clock;
     private final ForwardingTablePublisher tables = new ForwardingTablePublisher();
     private final AcceptedMacs acceptedMacs = new AcceptedMacs();
+    /** Every worker's established flows per backend, which least-connections compares. */
+    private final EstablishedFlows established = new EstablishedFlows();
     private final CountersRegistry counters;
     private final List<ForwardingAgent> workers = new ArrayList<>();
     private final List<Port> ports = new ArrayList<>();
@@ -82,9 +86,10 @@ public final class Dataplane implements AutoCloseable
         final ConnectionTable connections = tableFiles == null ?
             new ConnectionTable(settings.connectionCapacity(), settings.timeouts()) : tableFiles.table(workerId);
         final int mtu = Math.min(settings.mtu(), port.mtu());
+        established.add(connections.flowCounts());
         final Forwarder forwarder =
             new Forwarder(settings.encapsulation(), connections, workerCounters, mtu, port.macAddress(),
-                port.anyDestination(), acceptedMacs);
+                port.anyDestination(), acceptedMacs, new FlowScheduler(workerId, established));
         final ForwardingAgent agent = new ForwardingAgent(
             workerId, port, settings.batchSize(), forwarder, tables, clock, workerCounters);
         ports.add(port);
@@ -170,6 +175,12 @@ public final class Dataplane implements AutoCloseable
     public AcceptedMacs acceptedMacs()
     {
         return acceptedMacs;
+    }
+
+    /** Established flows per backend, summed over the workers (what least-connections sees). */
+    public EstablishedFlows established()
+    {
+        return established;
     }
 
     public ForwardingTablePublisher tables()

@@ -46,7 +46,7 @@ public final class ServiceModel
             final PoolConfig pool = config.pool(service.pool()).orElseThrow(() -> new IllegalArgumentException(
                 "service " + service.name() + ": no pool named " + service.pool()));
             services.add(new Service(i, service.name(), service.vip(), service.port(), service.protocol().number(),
-                service.forwarding(), service.maglevTableSize(), backends(pool, ids)));
+                service.forwarding(), service.scheduler(), service.maglevTableSize(), backends(pool, ids)));
         }
         return services;
     }

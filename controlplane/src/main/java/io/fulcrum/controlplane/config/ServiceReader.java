@@ -2,6 +2,7 @@ package io.fulcrum.controlplane.config;
 
 import io.fulcrum.dataplane.balance.Encapsulation;
 import io.fulcrum.dataplane.balance.Primes;
+import io.fulcrum.dataplane.balance.Service;
 import io.fulcrum.dataplane.balance.scheduler.SchedulerKind;
 import org.snakeyaml.engine.v2.nodes.Node;
 
@@ -118,14 +119,22 @@ final class ServiceReader
         else if (mode == ServiceMode.DSR && !DSR_SCHEDULERS.contains(scheduler))
         {
             problems.at(node, map.field("scheduler"), "scheduler " + scheduler.yamlName() + " is not available in " +
-                "mode dsr (the data plane picks new flows by " + String.join(" or ",
-                DSR_SCHEDULERS.stream().map(SchedulerKind::yamlName).toList()) + "); it works in mode tcp, http and udp");
+                "mode dsr (the data plane picks new flows by " + dsrSchedulerNames() + "); it works in mode tcp, " +
+                "http and udp");
         }
         return scheduler;
     }
 
     /** What the packet data plane can schedule new flows by. */
-    static final List<SchedulerKind> DSR_SCHEDULERS = List.of(SchedulerKind.MAGLEV);
+    static final List<SchedulerKind> DSR_SCHEDULERS = Service.DATA_PLANE_SCHEDULERS;
+
+    /** "maglev, ip-hash, round-robin or least-connections". */
+    private static String dsrSchedulerNames()
+    {
+        final List<String> names = DSR_SCHEDULERS.stream().map(SchedulerKind::yamlName).toList();
+        return names.size() == 1 ? names.getFirst()
+            : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast();
+    }
 
     /** The proxy's keys: each refused, with the modes it belongs to, on a service of another mode. */
     private ProxyOptions proxyOptions(final YamlMap map, final ServiceMode mode)

@@ -64,8 +64,7 @@ final class BackendMacs
                     });
                     backends.add(backend.withMac(mac == null ? 0 : mac));
                 }
-                result.add(new Service(service.id(), service.name(), service.vip(), service.port(), service.protocol(),
-                    service.encapsulation(), service.maglevSize(), backends));
+                result.add(service.withBackends(backends));
             }
         }
         return result;

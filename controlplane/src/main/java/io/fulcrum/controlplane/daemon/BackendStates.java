@@ -86,9 +86,7 @@ final class BackendStates
         for (int i = 0; i < model.size(); i++)
         {
             final Service service = model.get(i);
-            result.add(new Service(service.id(), service.name(), service.vip(), service.port(), service.protocol(),
-                service.encapsulation(), service.maglevSize(), decided(config.services().get(i).pool(),
-                service.backends())));
+            result.add(service.withBackends(decided(config.services().get(i).pool(), service.backends())));
         }
         return result;
     }

@@ -2,11 +2,13 @@ package io.fulcrum.dataplane.balance;
 
 import java.util.List;
 
+import io.fulcrum.dataplane.balance.scheduler.SchedulerKind;
+import io.fulcrum.dataplane.flow.FlowKey;
 import io.fulcrum.dataplane.packet.IpAddresses;
 
 /**
- * Everything a worker needs to forward, as one immutable snapshot: the service matcher, a Maglev table per service
- * and the backends by id. The control plane builds a new one for every change and publishes it
+ * Everything a worker needs to forward, as one immutable snapshot: the service matcher, per service its scheduler,
+ * Maglev table, the backends that take new flows and its round-robin sequence, and the backends by id. The control plane builds a new one for every change and publishes it
  * ({@link ForwardingTablePublisher}); workers pick it up between batches and never lock.
  *
  * <p>Per-service and per-backend data are parallel arrays of primitives (and of the shared enum constants) so that
@@ -22,6 +24,12 @@ public final class ForwardingTable
     private final MaglevTable[] maglev;
     private final int[] serviceId;
     private final Encapsulation[] serviceEncapsulation;
+    private final SchedulerKind[] scheduler;
+    /** Per service, the backends that take new flows (active, weight above 0) and their weights. */
+    private final int[][] candidates;
+    private final int[][] candidateWeights;
+    /** Per service, one period of smooth weighted round robin; empty unless the service is round-robin. */
+    private final int[][] roundRobin;
     // Backends, indexed by backend id.
     private final boolean[] backendPresent;
     private final long[] backendHi;
@@ -38,6 +46,10 @@ public final class ForwardingTable
         maglev = new MaglevTable[count];
         serviceId = new int[count];
         serviceEncapsulation = new Encapsulation[count];
+        scheduler = new SchedulerKind[count];
+        candidates = new int[count][];
+        candidateWeights = new int[count][];
+        roundRobin = new int[count][];
         int maxBackendId = -1;
         for (final Service service : this.services)
         {
@@ -58,6 +70,13 @@ public final class ForwardingTable
             serviceId[i] = service.id();
             serviceEncapsulation[i] = service.encapsulation();
             maglev[i] = buildMaglev(service);
+            scheduler[i] = Service.DATA_PLANE_SCHEDULERS.contains(service.scheduler())
+                ? service.scheduler() : SchedulerKind.MAGLEV;
+            final List<Backend> eligible = takingNewFlows(service);
+            candidates[i] = eligible.stream().mapToInt(Backend::id).toArray();
+            candidateWeights[i] = eligible.stream().mapToInt(Backend::weight).toArray();
+            roundRobin[i] = scheduler[i] == SchedulerKind.ROUND_ROBIN
+                ? RoundRobinSequence.build(candidates[i], candidateWeights[i]) : new int[0];
             for (final Backend backend : service.backends())
             {
                 final int id = backend.id();
@@ -70,12 +89,18 @@ public final class ForwardingTable
         }
     }
 
-    /** Only backends that take new flows (active, weight above 0) get Maglev slots. */
-    private static MaglevTable buildMaglev(final Service service)
+    /** The backends every scheduler may give a new flow: active, weight above 0; drained and down ones never. */
+    private static List<Backend> takingNewFlows(final Service service)
     {
-        final List<Backend> eligible = service.backends().stream()
+        return service.backends().stream()
             .filter(b -> b.state() == BackendState.ACTIVE && b.weight() > 0)
             .toList();
+    }
+
+    /** Only backends that take new flows get Maglev slots. */
+    private static MaglevTable buildMaglev(final Service service)
+    {
+        final List<Backend> eligible = takingNewFlows(service);
         final int[] ids = new int[eligible.size()];
         final long[] keys = new long[eligible.size()];
         final int[] weights = new int[eligible.size()];
@@ -144,10 +169,46 @@ public final class ForwardingTable
         return serviceEncapsulation[index];
     }
 
-    /** Picks a backend id for a new flow of service {@code index}; -1 when the service has none to give. */
+    /** Picks a backend id for a new flow of service {@code index} by Maglev; -1 when the service has none to give. */
     public int pick(final int index, final long flowHash)
     {
         return maglev[index].pick(flowHash);
+    }
+
+    /**
+     * {@code ip-hash}: the service's Maglev table looked up with the hash of the client's address alone
+     * ({@link FlowKey#clientHash}), so all of a client's connections reach one backend; -1 when there is none.
+     */
+    public int pickByClient(final int index, final long clientHi, final long clientLo)
+    {
+        return maglev[index].pick(FlowKey.clientHash(clientHi, clientLo));
+    }
+
+    /**
+     * How service {@code index} picks new flows: one of {@link Service#DATA_PLANE_SCHEDULERS} (Maglev for a service
+     * that names another).
+     */
+    public SchedulerKind scheduler(final int index)
+    {
+        return scheduler[index];
+    }
+
+    /** The ids of the backends of service {@code index} that take new flows; the caller must not change it. */
+    public int[] candidates(final int index)
+    {
+        return candidates[index];
+    }
+
+    /** The weights of {@link #candidates}, in the same order; the caller must not change it. */
+    public int[] candidateWeights(final int index)
+    {
+        return candidateWeights[index];
+    }
+
+    /** One period of round-robin picks of service {@code index} ({@link RoundRobinSequence}); not to be changed. */
+    public int[] roundRobin(final int index)
+    {
+        return roundRobin[index];
     }
 
     public MaglevTable maglev(final int index)

@@ -47,8 +47,13 @@ import org.agrona.CloseHelper;
  * 60      1   IP protocol
  * 61      1   state: 0 empty, 1 open, 2 closing (FIN or RST seen)
  * 62      1   layout version of the entry ({@link #LAYOUT_VERSION}), 0 in an empty slot
- * 63      1   reserved (0)
+ * 63      1   flags: bit 0 synced (installed from the peer, not yet forwarded here); 0 in files of earlier builds,
+ *             which is right for them (not in {@link #LAYOUT_DESCRIPTION}: a byte that was always 0 keeps their files)
  * </pre>
+ *
+ * <p>{@link #flowCounts()} counts the entries per backend, but not a synced one until a packet of its flow is looked
+ * up here: a standby's every worker holds a copy of every synced flow (it cannot know which worker the flow's packets
+ * will reach), and only the copy that forwards the flow after a takeover is this box's established flow.
  */
 public final class ConnectionTable implements AutoCloseable
 {
@@ -74,6 +79,8 @@ public final class ConnectionTable implements AutoCloseable
     private static final long PROTOCOL = 60;
     private static final long STATE = 61;
     private static final long VERSION = 62;
+    private static final long FLAGS = 63;
+    private static final byte SYNCED = 1;
 
     /** The slot layout as text, built from the offsets below; a file records its checksum (see the class comment). */
     public static final String LAYOUT_DESCRIPTION;
@@ -112,6 +119,8 @@ public final class ConnectionTable implements AutoCloseable
     private final long udpMillis;
     private final long otherMillis;
     private final FlowKey scratch = new FlowKey();
+    /** Occupied slots per backend id, kept with every slot taken or freed (least-connections reads them). */
+    private final BackendFlowCounts flowCounts = new BackendFlowCounts();
     private int occupied;
     private long evictions;
     private int sweepCursor;
@@ -196,6 +205,10 @@ public final class ConnectionTable implements AutoCloseable
         if (seen != nowMillis) // at most one store a millisecond per flow (and fewer dirty pages, once mapped)
         {
             slots.set(LONG, base + LAST_SEEN, nowMillis);
+            if (slots.get(BYTE, base + FLAGS) != 0)
+            {
+                adopt(base);
+            }
         }
         return slots.get(INT, base + BACKEND);
     }
@@ -207,6 +220,22 @@ public final class ConnectionTable implements AutoCloseable
      * else the entry of the window seen least recently is evicted.
      */
     public void insert(final FlowKey key, final long hash, final int backendId, final long nowMillis)
+    {
+        put(key, hash, backendId, nowMillis, false);
+    }
+
+    /**
+     * Records a flow synced from the peer, as {@link #insert} does, but marked synced: not counted in
+     * {@link #flowCounts()} until a packet of it is looked up here. An entry this table already has keeps its mark
+     * (an established flow of this box stays counted, with its new backend).
+     */
+    public void install(final FlowKey key, final long hash, final int backendId, final long nowMillis)
+    {
+        put(key, hash, backendId, nowMillis, true);
+    }
+
+    private void put(final FlowKey key, final long hash, final int backendId, final long nowMillis,
+        final boolean synced)
     {
         final int home = (int)hash & mask;
         long freeBase = -1;
@@ -225,6 +254,16 @@ public final class ConnectionTable implements AutoCloseable
             }
             if (slots.get(LONG, base + HASH) == hash && keyEquals(base, key))
             {
+                if (slots.get(BYTE, base + FLAGS) == 0)
+                {
+                    flowCounts.decrement(slots.get(INT, base + BACKEND));
+                    flowCounts.increment(backendId);
+                }
+                else if (!synced)
+                {
+                    slots.set(BYTE, base + FLAGS, (byte)0); // this box's flow now: counted
+                    flowCounts.increment(backendId);
+                }
                 slots.set(INT, base + BACKEND, backendId);
                 slots.set(LONG, base + LAST_SEEN, nowMillis);
                 slots.set(BYTE, base + STATE, OPEN);
@@ -262,6 +301,11 @@ public final class ConnectionTable implements AutoCloseable
         {
             target = stalestBase;
             evictions++;
+            uncount(target);
+        }
+        if (!synced)
+        {
+            flowCounts.increment(backendId);
         }
         slots.set(LONG, target + SRC_HI, key.srcHi());
         slots.set(LONG, target + SRC_LO, key.srcLo());
@@ -274,6 +318,7 @@ public final class ConnectionTable implements AutoCloseable
         slots.set(SHORT, target + DST_PORT, (short)key.dstPort());
         slots.set(BYTE, target + PROTOCOL, (byte)key.protocol());
         slots.set(BYTE, target + VERSION, (byte)LAYOUT_VERSION);
+        slots.set(BYTE, target + FLAGS, synced ? SYNCED : 0);
         slots.set(BYTE, target + STATE, OPEN);
     }
 
@@ -353,6 +398,15 @@ public final class ConnectionTable implements AutoCloseable
         return capacity;
     }
 
+    /**
+     * Occupied slots per backend id, as {@link #size()} counts them (an expired entry until it is freed); other
+     * threads may read them while this table's worker writes.
+     */
+    public BackendFlowCounts flowCounts()
+    {
+        return flowCounts;
+    }
+
     /** Live entries overwritten because their window was full, since the table was created. */
     public long evictions()
     {
@@ -399,7 +453,7 @@ public final class ConnectionTable implements AutoCloseable
             readKey(base, key);
             final long hash = slots.get(LONG, base + HASH);
             final long seen = slots.get(LONG, base + LAST_SEEN);
-            target.insert(key, hash, slots.get(INT, base + BACKEND), seen);
+            target.put(key, hash, slots.get(INT, base + BACKEND), seen, slots.get(BYTE, base + FLAGS) != 0);
             if (state == CLOSING)
             {
                 target.markClosing(key, hash, seen);
@@ -413,6 +467,7 @@ public final class ConnectionTable implements AutoCloseable
     public void clear()
     {
         slots.fill((byte)0);
+        flowCounts.clear();
         occupied = 0;
         sweepCursor = 0;
     }
@@ -564,9 +619,26 @@ public final class ConnectionTable implements AutoCloseable
     private void free(final long base)
     {
         // Only the state and version need clearing: every other field is rewritten by the next insert.
+        uncount(base);
         slots.set(BYTE, base + STATE, EMPTY);
         slots.set(BYTE, base + VERSION, (byte)0);
         occupied--;
+    }
+
+    /** An entry leaves the table: one flow fewer for its backend, if it was counted. */
+    private void uncount(final long base)
+    {
+        if (slots.get(BYTE, base + FLAGS) == 0)
+        {
+            flowCounts.decrement(slots.get(INT, base + BACKEND));
+        }
+    }
+
+    /** A packet of a synced flow came here: the flow is this box's now, and counted. */
+    private void adopt(final long base)
+    {
+        slots.set(BYTE, base + FLAGS, (byte)0);
+        flowCounts.increment(slots.get(INT, base + BACKEND));
     }
 
     /** Counts the occupied slots of adopted memory, clearing any that this build could not have written. */
@@ -589,6 +661,10 @@ public final class ConnectionTable implements AutoCloseable
                 slots.set(BYTE, base + STATE, EMPTY);
                 slots.set(BYTE, base + VERSION, (byte)0);
                 continue;
+            }
+            if (slots.get(BYTE, base + FLAGS) == 0)
+            {
+                flowCounts.increment(slots.get(INT, base + BACKEND));
             }
             count++;
         }

@@ -97,6 +97,22 @@ public final class FlowKey
         return avalanche(h);
     }
 
+    /**
+     * A hash of a client's address alone, what {@code ip-hash} keys on (the data plane and the proxy alike): the
+     * {@link #hash3()} of a key holding only that address as its source, so every connection of the client, whatever
+     * its ports, hashes the same.
+     */
+    public static long clientHash(final long srcHi, final long srcLo)
+    {
+        long h = P5 + 33;
+        h = round(h, srcHi);
+        h = round(h, srcLo);
+        h = round(h, 0);
+        h = round(h, 0);
+        h = round(h, 0);
+        return avalanche(h);
+    }
+
     public long srcHi()
     {
         return srcHi;

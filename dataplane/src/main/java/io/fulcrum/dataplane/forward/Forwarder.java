@@ -2,11 +2,14 @@ package io.fulcrum.dataplane.forward;
 
 import java.lang.foreign.MemorySegment;
 
+import io.fulcrum.dataplane.balance.Encapsulation;
+import io.fulcrum.dataplane.balance.FlowScheduler;
 import io.fulcrum.dataplane.balance.ForwardingTable;
 import io.fulcrum.dataplane.balance.ServiceTable;
+import io.fulcrum.dataplane.balance.scheduler.SchedulerKind;
 import io.fulcrum.dataplane.flow.ConnectionTable;
+import io.fulcrum.dataplane.flow.EstablishedFlows;
 import io.fulcrum.dataplane.flow.FlowKey;
-import io.fulcrum.dataplane.balance.Encapsulation;
 import io.fulcrum.dataplane.packet.Ipv4;
 import io.fulcrum.dataplane.packet.NetworkBytes;
 import io.fulcrum.dataplane.packet.PacketParser;
@@ -20,7 +23,7 @@ import io.fulcrum.dataplane.sync.WorkerSync;
 
 /**
  * The forwarding decision for one worker, packet by packet: parse, match a service, find the flow's backend (the
- * connection table, else Maglev), encapsulate for direct server return, and set the frame's verdict. It owns one of
+ * connection table, else a new pick by the service's scheduler: Maglev, or {@link FlowScheduler}), encapsulate for direct server return, and set the frame's verdict. It owns one of
  * each per-packet helper (parser, flow key, encapsulator) and allocates nothing per packet. Single-threaded.
  */
 public final class Forwarder
@@ -30,6 +33,7 @@ public final class Forwarder
     private final Encapsulator encapsulator;
     private final IcmpReplies icmpReplies = new IcmpReplies();
     private final ConnectionTable connections;
+    private final FlowScheduler scheduler;
     private final WorkerCounters counters;
     private final int mtu;
     private final long portMac;
@@ -46,18 +50,28 @@ public final class Forwarder
     public Forwarder(final EncapsulationSettings settings, final ConnectionTable connections,
         final WorkerCounters counters, final int mtu, final long portMac)
     {
-        this(settings, connections, counters, mtu, portMac, false, new AcceptedMacs());
+        this(settings, connections, counters, mtu, portMac, false, new AcceptedMacs(), soleWorker(connections));
+    }
+
+    /** A scheduler for a forwarder that is the only worker: least-connections counts its own table's flows. */
+    private static FlowScheduler soleWorker(final ConnectionTable connections)
+    {
+        final EstablishedFlows established = new EstablishedFlows();
+        established.add(connections.flowCounts());
+        return new FlowScheduler(0, established);
     }
 
     /**
      * @param anyDestination forward frames whatever their destination MAC (replay and test ports); otherwise a unicast
      *                       frame for another MAC is left to the host stack, which drops it
      * @param acceptedMacs   other unicast MACs forwarded as the port's own (VRRP virtual MACs while master)
+     * @param scheduler      this worker's picks for new flows of services that are not maglev
      */
     public Forwarder(final EncapsulationSettings settings, final ConnectionTable connections,
         final WorkerCounters counters, final int mtu, final long portMac, final boolean anyDestination,
-        final AcceptedMacs acceptedMacs)
+        final AcceptedMacs acceptedMacs, final FlowScheduler scheduler)
     {
+        this.scheduler = scheduler;
         this.anyDestination = anyDestination;
         this.acceptedMacs = acceptedMacs;
         this.encapsulator = new Encapsulator(settings);
@@ -141,7 +155,9 @@ public final class Forwarder
         boolean newFlow = false;
         if (!table.keepsFlows(backend))
         {
-            backend = table.pick(service, hash);
+            // The scheduler is looked at once per new flow; Maglev's pick is the table's, as it always was.
+            backend = table.scheduler(service) == SchedulerKind.MAGLEV ? table.pick(service, hash)
+                : scheduler.pick(table, service, hash, key.srcHi(), key.srcLo());
             if (backend < 0)
             {
                 drop(batch, i, DropReason.NO_HEALTHY_BACKEND);
@@ -205,14 +221,17 @@ public final class Forwarder
 
     /**
      * All fragments of a datagram go where its first fragment goes: hashed on the 3-tuple (Maglev, section 3.4),
-     * without the connection table, since only the first fragment carries ports.
+     * without the connection table, since only the first fragment carries ports. An ip-hash service hashes the
+     * client alone, so its fragments reach the backend its other packets do; round-robin and least-connections keep
+     * a table for flows, which fragments are not, and take the 3-tuple's Maglev slot.
      */
     private void forwardFragment(final PacketBatch batch, final int i, final MemorySegment memory,
         final ForwardingTable table, final int service)
     {
         key.set(parser.srcHi(), parser.srcLo(), parser.dstHi(), parser.dstLo(), 0, 0, parser.protocol());
         final long hash = key.hash3();
-        final int backend = table.pick(service, hash);
+        final int backend = table.scheduler(service) == SchedulerKind.IP_HASH
+            ? table.pickByClient(service, parser.srcHi(), parser.srcLo()) : table.pick(service, hash);
         if (backend < 0)
         {
             drop(batch, i, DropReason.NO_HEALTHY_BACKEND);
@@ -246,7 +265,9 @@ public final class Forwarder
         int backend = connections.lookup(key, hash, now);
         if (!table.keepsFlows(backend))
         {
-            backend = table.pick(service, hash);
+            // No flow: where the client's next packet would most likely go (its address, for ip-hash).
+            backend = table.scheduler(service) == SchedulerKind.IP_HASH
+                ? table.pickByClient(service, key.srcHi(), key.srcLo()) : table.pick(service, hash);
             if (backend < 0)
             {
                 drop(batch, i, DropReason.NO_HEALTHY_BACKEND);

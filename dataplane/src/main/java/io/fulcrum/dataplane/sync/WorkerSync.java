@@ -174,7 +174,7 @@ public final class WorkerSync implements ConnectionTable.EntryConsumer
             final long hash = key.hash();
             if (msgTypeId == SyncRecord.OPEN)
             {
-                installTable.insert(key, hash, buffer.getInt(index + SyncRecord.BACKEND_ID, SyncRecord.ORDER),
+                installTable.install(key, hash, buffer.getInt(index + SyncRecord.BACKEND_ID, SyncRecord.ORDER),
                     installNow);
                 if ((SyncRecord.flags(buffer, index) & SyncRecord.FLAG_CLOSING) != 0)
                 {

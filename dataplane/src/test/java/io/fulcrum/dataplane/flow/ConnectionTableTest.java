@@ -344,6 +344,40 @@ class ConnectionTableTest
         return hits;
     }
 
+    @Test
+    void flowCountsFollowEveryEntryAndCountASyncedFlowOnlyWhereItsPacketsArrive()
+    {
+        // A standby's two workers each hold a copy of every synced flow; after a takeover the packets of a flow
+        // reach one of them, and only that one's copy is an established flow of this box (least-connections).
+        final ConnectionTable first = table(1024, Timeouts.DEFAULTS);
+        final ConnectionTable second = table(1024, Timeouts.DEFAULTS);
+        final FlowKey synced = new FlowKey().set(0, CLIENT, 0, VIP, 40_000, 443, TCP);
+        first.install(synced, synced.hash(), 3, T0);
+        second.install(synced, synced.hash(), 3, T0);
+        assertEquals(0, first.flowCounts().get(3) + second.flowCounts().get(3), "synced, not yet forwarded here");
+
+        assertEquals(3, second.lookup(synced, synced.hash(), T0 + 5));
+        assertEquals(0, first.flowCounts().get(3));
+        assertEquals(1, second.flowCounts().get(3), "adopted by the worker its packets reached");
+        assertEquals(3, second.lookup(synced, synced.hash(), T0 + 9));
+        assertEquals(1, second.flowCounts().get(3), "counted once, however many packets follow");
+
+        final FlowKey local = new FlowKey().set(0, CLIENT, 0, VIP, 40_001, 443, TCP);
+        second.insert(local, local.hash(), 3, T0);
+        second.insert(local, local.hash(), 4, T0 + 1); // moved to another backend
+        assertEquals(1, second.flowCounts().get(3));
+        assertEquals(1, second.flowCounts().get(4));
+        assertTrue(second.remove(local, local.hash()));
+        assertEquals(0, second.flowCounts().get(4));
+
+        // Expired entries leave the counts when the sweep frees them.
+        second.expire(T0 + Timeouts.DEFAULTS.tcpEstablishedMillis() + 10, 1024);
+        assertEquals(0, second.flowCounts().get(3));
+        first.expire(T0 + Timeouts.DEFAULTS.tcpEstablishedMillis() + 10, 1024);
+        assertEquals(0, first.size());
+        assertEquals(0, first.flowCounts().get(3), "a synced copy never counted is not uncounted either");
+    }
+
     private ConnectionTable table(final int capacity, final Timeouts timeouts)
     {
         final ConnectionTable table = new ConnectionTable(capacity, timeouts);

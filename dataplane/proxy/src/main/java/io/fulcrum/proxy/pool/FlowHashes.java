@@ -32,6 +32,6 @@ public final class FlowHashes
     public static long client(final InetSocketAddress client)
     {
         final InetAddress source = client.getAddress();
-        return new FlowKey().set(IpAddresses.hi(source), IpAddresses.lo(source), 0, 0, 0, 0, 0).hash3();
+        return FlowKey.clientHash(IpAddresses.hi(source), IpAddresses.lo(source));
     }
 }
