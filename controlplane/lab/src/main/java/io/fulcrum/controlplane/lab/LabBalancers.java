@@ -106,8 +106,8 @@ final class LabBalancers
             macs.put(backend.name(), inspector.macOf(backend));
         }
         return LabBalancerConfig.render(topology, balancer, priorityOf(balancer), macs, packetIo, counters(balancer),
-            left, apiToken(), useKeepalived ? null : advertInterval, sync && !useKeepalived ? syncKey() : null, trackPools,
-            proxyScheduler);
+            left, apiToken(), useKeepalived ? null : advertInterval, sync && !useKeepalived ? syncKey() : null,
+            trackPools, proxyScheduler);
     }
 
     /** Writes {@link #config} into the state directory as {@code NODE.yaml}; returns its path. */

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class LabDemo
 {
-    /** Far more than the demo needs (about 10 s on 2 cores); past it the demo stops and cleans up. */
+    /** Far more than the demo needs (about a minute on 2 cores); past it the demo stops and cleans up. */
     public static final Duration TIME_BUDGET = Duration.ofMinutes(3);
 
     static final int NEW_CONNECTIONS = 150;

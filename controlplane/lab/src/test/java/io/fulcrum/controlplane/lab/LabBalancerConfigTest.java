@@ -82,8 +82,8 @@ final class LabBalancerConfigTest
         final ServiceConfig proxy = config.services().getLast();
         assertEquals("least-response-time", proxy.scheduler().yamlName());
         assertEquals(List.of("10.200.0.11", "10.200.0.12", "10.200.0.13"), addresses(config, proxy.pool()));
-        assertTrue(config.pool(proxy.pool()).orElseThrow().backends().stream().allMatch(b -> b.mac() == MacAddresses.UNRESOLVED),
-            "no MAC: the proxy connects, it does not tunnel");
+        assertTrue(config.pool(proxy.pool()).orElseThrow().backends().stream()
+            .allMatch(b -> b.mac() == MacAddresses.UNRESOLVED), "no MAC: the proxy connects, it does not tunnel");
     }
 
     private static List<String> addresses(final FulcrumConfig config, final String pool)
