@@ -48,9 +48,10 @@ public record HealthTarget(String pool, InetAddress address, HealthCheckConfig c
 
     /**
      * Every backend of every pool that has a health check, in file order: what {@link HealthChecker#update} takes. An
-     * encapsulated check goes to the VIP of the first service (in file order) that forwards to the pool with a VIP of
-     * the backend's address family; a pool that no such service forwards to has no VIP to check, and its backends
-     * are checked direct.
+     * encapsulated check goes to the VIP of the first dsr service (in file order) that forwards to the pool with a VIP
+     * of the backend's address family; a pool that no such service forwards to has no VIP to check (a proxied
+     * service connects to the backend's own address, with no tunnel and no VIP on the backend), and its backends are
+     * checked direct.
      */
     public static List<HealthTarget> of(final FulcrumConfig config)
     {
@@ -79,7 +80,8 @@ public record HealthTarget(String pool, InetAddress address, HealthCheckConfig c
         for (final ServiceConfig service : config.services())
         {
             // The inner source is this appliance's address towards the backend: it must be of the VIP's family.
-            if (service.pool().equals(pool) && service.vip() instanceof Inet4Address == backend instanceof Inet4Address)
+            if (service.pool().equals(pool) && !service.mode().proxied()
+                && service.vip() instanceof Inet4Address == backend instanceof Inet4Address)
             {
                 return Optional.of(new Tunnel(service.vip(), service.forwarding(), outer));
             }

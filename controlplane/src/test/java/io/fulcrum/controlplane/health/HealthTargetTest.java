@@ -79,6 +79,26 @@ class HealthTargetTest
     }
 
     @Test
+    void aPoolOnlyProxiedServicesUseIsCheckedDirectForTheProxyReachesTheBackendsOwnAddress() throws ConfigException
+    {
+        final var config = ConfigLoader.parse(Path.of("targets.yaml"), """
+            services:
+              - { name: site, vip: 192.0.2.20, port: 80, mode: http, pool: site }
+              - { name: both-http, vip: 192.0.2.21, port: 80, mode: http, pool: both }
+              - { name: both-dsr, vip: 192.0.2.22, port: 80, pool: both }
+            pools:
+              - { name: site, health-check: { type: http, port: 80 }, backends: [{ address: 10.0.0.1 }] }
+              - { name: both, health-check: { type: http, port: 80 }, backends: [{ address: 10.0.0.2 }] }
+            """);
+
+        final List<HealthTarget> targets = HealthTarget.of(config);
+
+        assertEquals(Optional.empty(), targets.get(0).tunnel(), "no dsr service forwards to site");
+        assertEquals(InetAddress.ofLiteral("192.0.2.22"), targets.get(1).tunnel().orElseThrow().vip(),
+            "the dsr service's VIP, not the proxied one's");
+    }
+
+    @Test
     void theHostHeaderIsTheAddressWithThePortUnlessItIsTheSchemesDefault()
     {
         assertEquals("10.0.0.1", Probes.hostHeader(new InetSocketAddress(InetAddress.ofLiteral("10.0.0.1"), 80),

@@ -270,6 +270,21 @@ public final class Lab
         return backends.restart(node);
     }
 
+    /**
+     * Slows a backend down: its HTTP server waits {@code millis} before each answer from now on (0: at once again),
+     * as a loaded or distant server would; the kernel here has no netem to delay its packets. The delay lasts until
+     * the server stops. Returns what the server said ({@code be2 delay 50 ms}).
+     */
+    public String delayBackend(final String name, final int millis)
+    {
+        final LabNode node = topology.node(name);
+        if (!node.isBackend())
+        {
+            throw new LabException("lab delay works on the backends, not on " + node.name());
+        }
+        return backends.delay(node, millis);
+    }
+
     private LabNode withLanPort(final String name, final String command)
     {
         final LabNode node = topology.node(name);
@@ -461,6 +476,16 @@ public final class Lab
     public void reloadBalancer(final Set<String> left)
     {
         balancers.reload(left);
+    }
+
+    /**
+     * Puts the lab's http proxy service ({@link LabTopology#PROXY_VIP4}) under another scheduler, e.g.
+     * {@code least-response-time}: both configs rewritten and reloaded by SIGHUP when the pair runs, else from the
+     * next {@link #startBalancer}.
+     */
+    public void proxyScheduler(final String scheduler)
+    {
+        balancers.proxyScheduler(scheduler);
     }
 
     /**

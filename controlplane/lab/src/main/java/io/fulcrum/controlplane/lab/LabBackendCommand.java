@@ -29,6 +29,10 @@ final class LabBackendCommand implements Callable<Integer>
         description = "TCP port (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--delay", paramLabel = "MS", defaultValue = "0",
+        description = "Wait this long before each answer (default: ${DEFAULT-VALUE}; GET /delay?ms=N changes it).")
+    int delayMillis;
+
     @Option(names = "--xdp-decap", paramLabel = "INTERFACE",
         description = "Also decapsulate the balancer's packets with XDP on this interface.")
     String decapInterface;
@@ -39,7 +43,7 @@ final class LabBackendCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        LabBackendServer.serve(name, port, decapInterface, locals);
+        LabBackendServer.serve(name, port, delayMillis, decapInterface, locals);
         return 0;
     }
 }

@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -18,7 +20,9 @@ import picocli.CommandLine;
 /**
  * The lab's backend: an HTTP server that answers every request with its own name ({@code be1\n}), so a client
  * can count which backend served it. It listens on the wildcard address (dual-stack), so it also answers on the
- * VIPs that sit on the backend's loopback. Run inside a namespace by the lab as
+ * VIPs that sit on the backend's loopback, and on its own address, where the lab's proxy service reaches it. Each
+ * answer can be held back by a delay ({@code --delay MS}, changed while it runs by {@code GET /delay?ms=N}) to make
+ * a slow backend: the lab's kernel has no netem to delay its packets. Run inside a namespace by the lab as
  * {@code java -cp CLASSPATH io.fulcrum.controlplane.lab.LabBackendServer --lab PREFIX --name be1 --port 80}
  * ({@link LabBackendCommand}); {@code --lab} only marks the process as the lab's, so {@code lab down} can tell it
  * from a reused pid.
@@ -31,7 +35,13 @@ public final class LabBackendServer implements AutoCloseable
     /** The UDP port on which the backend echoes each datagram's first 8 bytes followed by its name (the probe). */
     public static final int ECHO_PORT = 7;
 
+    /** The path that sets the delay: {@code GET /delay?ms=N}. */
+    public static final String DELAY_PATH = "/delay";
+    /** More than any demonstration needs, less than the lab's health-check and curl limits would make sense of. */
+    public static final int MAX_DELAY_MILLIS = 10_000;
+
     private final String name;
+    private final AtomicInteger delayMillis;
     private final HttpServer server;
     private final java.net.DatagramSocket echo;
     private final Thread echoThread;
@@ -44,10 +54,25 @@ public final class LabBackendServer implements AutoCloseable
     /** With {@code echoPort} >= 0 it also answers UDP there (0: any free port), for the lab's failover probe. */
     public LabBackendServer(final String name, final int port, final int echoPort) throws IOException
     {
+        this(name, port, echoPort, 0);
+    }
+
+    /** With {@code delayMillis} > 0 every answer but the delay's own waits that long first. */
+    public LabBackendServer(final String name, final int port, final int echoPort, final int delayMillis)
+        throws IOException
+    {
         this.name = name;
+        this.delayMillis = new AtomicInteger(checkedDelay(delayMillis));
         this.server = HttpServer.create(new InetSocketAddress(port), 128);
+        // A thread per request: a delayed answer must not hold back the requests that arrive meanwhile.
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         final byte[] body = (name + "\n").getBytes(StandardCharsets.UTF_8);
-        server.createContext("/", exchange -> answer(exchange, body));
+        server.createContext("/", exchange ->
+        {
+            pause(this.delayMillis.get());
+            answer(exchange, 200, body);
+        });
+        server.createContext(DELAY_PATH, this::setDelay);
         this.echo = echoPort < 0 ? null : new java.net.DatagramSocket(echoPort);
         this.echoThread = echo == null ? null
             : Thread.ofPlatform().daemon(true).name("echo").unstarted(() -> echo(echo, name));
@@ -100,13 +125,62 @@ public final class LabBackendServer implements AutoCloseable
         return name;
     }
 
-    private static void answer(final HttpExchange exchange, final byte[] body) throws IOException
+    /** The delay every answer waits now, in milliseconds. */
+    public int delayMillis()
+    {
+        return delayMillis.get();
+    }
+
+    /** {@code GET /delay?ms=N}: answers {@code be1 delay N ms}, or 400 with the reason. */
+    private void setDelay(final HttpExchange exchange) throws IOException
+    {
+        final String query = exchange.getRequestURI().getRawQuery();
+        final String value = query != null && query.startsWith("ms=") ? query.substring(3) : "";
+        try
+        {
+            delayMillis.set(checkedDelay(Integer.parseInt(value)));
+        }
+        catch (final IllegalArgumentException e)
+        {
+            answer(exchange, 400, ("expected " + DELAY_PATH + "?ms=N with N from 0 to " + MAX_DELAY_MILLIS + ", found "
+                + exchange.getRequestURI() + "\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        answer(exchange, 200, (name + " delay " + delayMillis.get() + " ms\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static int checkedDelay(final int millis)
+    {
+        if (millis < 0 || millis > MAX_DELAY_MILLIS)
+        {
+            throw new IllegalArgumentException("delay must be 0 to " + MAX_DELAY_MILLIS + " ms: " + millis);
+        }
+        return millis;
+    }
+
+    private static void pause(final int millis)
+    {
+        if (millis <= 0)
+        {
+            return;
+        }
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt(); // the server stops: answer at once
+        }
+    }
+
+    private static void answer(final HttpExchange exchange, final int status, final byte[] body) throws IOException
     {
         try (exchange)
         {
             exchange.getRequestBody().readAllBytes();
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
+            exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody())
             {
                 out.write(body);
@@ -129,7 +203,7 @@ public final class LabBackendServer implements AutoCloseable
      * process also holds an XDP decapsulation program on that interface for {@code localAddresses} (the backend's own
      * addresses, the outer destinations the balancer sends to): a BPF link lives as long as its process.
      */
-    public static void serve(final String name, final int port, final String decapInterface,
+    public static void serve(final String name, final int port, final int delayMillis, final String decapInterface,
         final List<InetAddress> localAddresses) throws IOException, InterruptedException
     {
         final XdpDecapProgram decap = decapInterface == null ? null
@@ -143,7 +217,7 @@ public final class LabBackendServer implements AutoCloseable
             System.out.println("decapsulating IPIP, IPv6-in-IPv6 and GUE to " + localAddresses + " with XDP on "
                 + decapInterface);
         }
-        final LabBackendServer backend = new LabBackendServer(name, port, ECHO_PORT);
+        final LabBackendServer backend = new LabBackendServer(name, port, ECHO_PORT, delayMillis);
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
@@ -155,7 +229,8 @@ public final class LabBackendServer implements AutoCloseable
             stopped.countDown();
         }));
         backend.start();
-        System.out.println(READY_LINE + " on port " + backend.port() + " as " + name);
+        System.out.println(READY_LINE + " on port " + backend.port() + " as " + name
+            + (delayMillis > 0 ? ", answering after " + delayMillis + " ms" : ""));
         System.out.flush();
         stopped.await();
     }

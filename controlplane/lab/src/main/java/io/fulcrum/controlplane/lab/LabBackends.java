@@ -96,6 +96,21 @@ final class LabBackends
         out.println("all " + topology.backends().size() + " backend servers answer on port " + LabTopology.HTTP_PORT);
     }
 
+    /**
+     * Makes a backend's server wait {@code millis} before each answer from now on (0: answer at once), asked over its
+     * own loopback; returns what the server said.
+     */
+    String delay(final LabNode backend, final int millis)
+    {
+        final Curl.Answer answer = Curl.get(backend.namespace(), "http://127.0.0.1:" + LabTopology.HTTP_PORT
+            + LabBackendServer.DELAY_PATH + "?ms=" + millis);
+        if (!answer.ok() || !answer.text().startsWith(backend.name() + " delay "))
+        {
+            throw new LabException("cannot set the delay of " + backend.name() + "'s HTTP server: " + answer.text());
+        }
+        return answer.text();
+    }
+
     /** Stops a backend's server (its decapsulation, if XDP's, goes with it); returns what it did. */
     String stop(final LabNode backend)
     {

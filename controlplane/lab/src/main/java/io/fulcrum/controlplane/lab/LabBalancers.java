@@ -52,6 +52,10 @@ final class LabBalancers
     private String trackPools;
     /** True: the pair syncs its connection tables over the sync link (the default). */
     private boolean sync = true;
+    /** The scheduler of the proxy service. */
+    private String proxyScheduler = LabBalancerConfig.DEFAULT_PROXY_SCHEDULER;
+    /** The backends the running pair's configs leave out of the pools, kept for a reload that changes only the rest. */
+    private Set<String> left = Set.of();
 
     LabBalancers(final LabTopology topology, final Path stateDirectory, final LabNetwork network,
         final LabProcesses processes, final LabInspector inspector, final PrintStream out)
@@ -102,7 +106,8 @@ final class LabBalancers
             macs.put(backend.name(), inspector.macOf(backend));
         }
         return LabBalancerConfig.render(topology, balancer, priorityOf(balancer), macs, packetIo, counters(balancer),
-            left, apiToken(), useKeepalived ? null : advertInterval, sync && !useKeepalived ? syncKey() : null, trackPools);
+            left, apiToken(), useKeepalived ? null : advertInterval, sync && !useKeepalived ? syncKey() : null,
+            trackPools, proxyScheduler);
     }
 
     /** Writes {@link #config} into the state directory as {@code NODE.yaml}; returns its path. */
@@ -192,6 +197,7 @@ final class LabBalancers
      */
     void start(final String packetIo, final Set<String> left)
     {
+        this.left = Set.copyOf(left);
         final LabNode lb1 = topology.primaryBalancer();
         network.handVipsToVrrp();
         for (final LabNode balancer : nodes())
@@ -285,6 +291,7 @@ final class LabBalancers
      */
     void reload(final Set<String> left)
     {
+        this.left = Set.copyOf(left);
         final LabState state = processes.state();
         for (final LabNode balancer : nodes())
         {
@@ -313,6 +320,16 @@ final class LabBalancers
                 LabProcesses.pause(Duration.ofMillis(20));
             }
         }
+    }
+
+    /**
+     * Puts the proxy service under {@code scheduler}: from the next {@link #start}, and now on the running balancers
+     * by a reload (the daemon restarts a service whose settings changed; the backends' observed loads stay).
+     */
+    void proxyScheduler(final String scheduler)
+    {
+        proxyScheduler = scheduler;
+        reload(left);
     }
 
     private static String packetIoOf(final String log)

@@ -18,12 +18,14 @@ import java.util.concurrent.TimeoutException;
  * What {@code sudo ./fulcrum lab} shows: the lab comes up, the plumbing is proved without the balancer (the client
  * reaches every backend's own address through the router; the router finds the VIPs on lb1), then Fulcrum runs on
  * lb1: new connections spread over the backends, long-lived connections keep their backend while one backend leaves
- * the pool and comes back, and the counters say what went where. The lab goes down again, whatever happened. The
+ * the pool and comes back; the http proxy service spreads requests under each scheduler, and least-response-time
+ * moves them away from a backend that was slowed down ({@link ProxyDemo}); lb1 dies and lb2 takes over; and the
+ * counters say what went where. The lab goes down again, whatever happened. The
  * whole run is bounded in time.
  */
 public final class LabDemo
 {
-    /** Far more than the demo needs (about 10 s on 2 cores); past it the demo stops and cleans up. */
+    /** Far more than the demo needs (about a minute on 2 cores); past it the demo stops and cleans up. */
     public static final Duration TIME_BUDGET = Duration.ofMinutes(3);
 
     static final int NEW_CONNECTIONS = 150;
@@ -214,6 +216,9 @@ public final class LabDemo
             ok &= stayed == others;
             ok &= spread(lab.traffic(NEW_CONNECTIONS / 2, List.of(LabTopology.VIP4)), List.of("be1", "be2", "be3"));
         }
+
+        out.println();
+        ok &= new ProxyDemo(lab, out).run();
 
         out.println();
         out.println("== lb1 dies mid-traffic: its LAN port goes down while the client probes the VIP every millisecond");

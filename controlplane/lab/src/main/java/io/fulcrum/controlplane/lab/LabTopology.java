@@ -12,7 +12,7 @@ import java.util.List;
  * <pre>
  *  client ──(10.200.1.0/24, fd00:200:1::/64)── router ──┐
  *                                                        │ server LAN 10.200.0.0/24, fd00:200::/64
- *                          lan (bridge br0) ─────────────┼── lb1 (VIPs .100, ::100), lb2
+ *                          lan (bridge br0) ─────────────┼── lb1 (VIPs .100, ::100; proxy VIP .101), lb2
  *                                                        └── be1 .11, be2 .12, be3 .13 (VIPs on lo)
  *  lb1 eth1 10.200.9.1/30 ──(sync link: a cable of its own, as a real pair's HA port)── lb2 eth1 10.200.9.2/30
  * </pre>
@@ -23,6 +23,8 @@ public final class LabTopology
 
     public static final String VIP4 = "10.200.0.100";
     public static final String VIP6 = "fd00:200::100";
+    /** The VIP of the lab's http proxy service: lb1 terminates the client's connection and opens its own. */
+    public static final String PROXY_VIP4 = "10.200.0.101";
     public static final int LAN_PREFIX4 = 24;
     public static final int LAN_PREFIX6 = 64;
     public static final String ROUTER_LAN4 = "10.200.0.1";

@@ -39,17 +39,20 @@ final class LabBalancerConfigTest
         assertEquals(List.of("eth0"), config.dataplane().interfaces());
         assertEquals(PacketIo.AF_PACKET, config.dataplane().packetIo());
         assertEquals(COUNTERS, config.dataplane().countersFile());
-        assertEquals(List.of("web4 10.200.0.100:80/TCP", "web6 fd00:200::100:80/TCP", "echo4 10.200.0.100:7/UDP"),
+        assertEquals(List.of("web4 10.200.0.100:80/TCP dsr", "web6 fd00:200::100:80/TCP dsr",
+                "echo4 10.200.0.100:7/UDP dsr", "proxy4 10.200.0.101:80/TCP http"),
             config.services().stream().map(s -> s.name() + " " + IpLiterals.format(s.vip()) + ":" + s.port() + "/"
-                + s.protocol()).toList());
-        for (final ServiceConfig service : config.services())
+                + s.protocol() + " " + s.mode().yamlName()).toList());
+        for (final ServiceConfig service : config.services().subList(0, 3))
         {
             assertEquals("IPIP", service.forwarding().name());
         }
-        // A VRRP pair: both VIPs in one sync group, lb1 the higher priority.
-        assertEquals(List.of("VI_4 51 150 [10.200.0.100/32]", "VI_6 52 150 [fd00:200::100/128]"),
+        // A VRRP pair: all VIPs in one sync group, lb1 the higher priority; the proxy VIP's instance accepts its
+        // traffic (the master terminates those connections itself).
+        assertEquals(List.of("VI_4 51 150 [10.200.0.100/32] false", "VI_6 52 150 [fd00:200::100/128] false",
+                "VI_P4 53 150 [10.200.0.101/32] true"),
             config.vrrp().stream().map(v -> v.name() + " " + v.vrid() + " " + v.priority() + " "
-                + v.virtualAddresses()).toList());
+                + v.virtualAddresses() + " " + v.accept()).toList());
         assertTrue(config.vrrp().stream().allMatch(v -> v.syncGroup().orElse("").equals("vips")));
     }
 
@@ -65,6 +68,22 @@ final class LabBalancerConfigTest
         final FulcrumConfig withoutBe3 = load("auto", Set.of("be3"));
         assertEquals(List.of("10.200.0.11", "10.200.0.12"), addresses(withoutBe3, "web4"));
         assertEquals(List.of("fd00:200::11", "fd00:200::12"), addresses(withoutBe3, "web6"));
+        assertEquals(List.of("10.200.0.11", "10.200.0.12"), addresses(withoutBe3, "proxy4"));
+    }
+
+    @Test
+    void theProxyServiceReachesTheBackendsOnTheirOwnAddressesUnderTheSchedulerItIsGiven() throws Exception
+    {
+        final LabTopology topology = new LabTopology("fl");
+        assertEquals("round-robin", load("auto", Set.of()).services().getLast().scheduler().yamlName());
+        final FulcrumConfig config = ConfigLoader.parse(Path.of("lb1.yaml"), LabBalancerConfig.render(topology,
+            topology.primaryBalancer(), LabBalancerConfig.PRIMARY_PRIORITY, MACS, "auto", COUNTERS, Set.of(), null,
+            "100ms", null, null, "least-response-time"));
+        final ServiceConfig proxy = config.services().getLast();
+        assertEquals("least-response-time", proxy.scheduler().yamlName());
+        assertEquals(List.of("10.200.0.11", "10.200.0.12", "10.200.0.13"), addresses(config, proxy.pool()));
+        assertTrue(config.pool(proxy.pool()).orElseThrow().backends().stream()
+            .allMatch(b -> b.mac() == MacAddresses.UNRESOLVED), "no MAC: the proxy connects, it does not tunnel");
     }
 
     private static List<String> addresses(final FulcrumConfig config, final String pool)

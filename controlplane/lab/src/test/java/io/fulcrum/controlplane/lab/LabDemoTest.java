@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 final class LabDemoTest
 {
     @Test
-    void theDemoShowsBalancingAndFlowsThatStayPutThenLeavesNothingBehind()
+    void theDemoShowsBalancingFlowsThatStayPutAndTheProxysSchedulersThenLeavesNothingBehind()
     {
         LabRequirements.requireLabTools();
         final Lab lab = LabRequirements.testLab(DecapHook.XDP_IN_SERVER);
@@ -36,6 +36,12 @@ final class LabDemoTest
         assertTrue(output.contains("150 requests, be1 "), output);
         assertTrue(java.util.regex.Pattern.compile("still on their backend: (\\d+) of \\1\\n").matcher(output).find(),
             output);
+        for (final String scheduler : ProxyDemo.SCHEDULERS)
+        {
+            assertTrue(java.util.regex.Pattern.compile("\\n  " + scheduler + " +\\d+ +\\d+ +\\d+ +0\\n")
+                .matcher(output).find(), "a row of requests per backend, none failed, under " + scheduler);
+        }
+        assertTrue(output.contains("be2 slowed down: its server waits 50 ms"), output);
         assertTrue(!output.contains("NOT AS EXPECTED"), output);
         assertEquals(List.of(), lab.existingNamespaces());
     }
