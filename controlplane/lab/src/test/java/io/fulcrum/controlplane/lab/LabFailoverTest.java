@@ -19,8 +19,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The VRRP pair in the lab, as a client sees it: when lb1 dies (its LAN port goes down) lb2 takes the VIPs over
  * within Master_Down_Interval plus a margin and clients are served again, balanced over the backends, through the
- * same virtual MAC the router already had for the VIPs (only the switch's port for it moves); when lb1 returns it
- * takes them back.
+ * same virtual MAC the router already had for the VIPs (only the switch's port for it moves); lb2's http proxy, which
+ * listened on the proxy VIP before it owned it, takes new connections at once; when lb1 returns it takes them back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class LabFailoverTest
@@ -60,6 +60,7 @@ final class LabFailoverTest
         assertEquals(virtualMacs, lab.vipOwnersSeenByRouter());
         assertEquals("lb1", lab.switchPortOf("00:00:5e:00:01:33"),
             "the LAN's switch has the virtual MAC on lb1's port");
+        assertEquals(30, proxied(30).answered(), "lb1's http proxy answers on the proxy VIP before the takeover");
         final CompletableFuture<UdpProbe.Result> probe = CompletableFuture.supplyAsync(() ->
         {
             try
@@ -86,6 +87,11 @@ final class LabFailoverTest
             assertEquals(60, traffic.answered(), "served by lb2: " + traffic.describe());
             assertTrue(traffic.answers().size() > 1, "balanced over the backends: " + traffic.describe());
         }
+        // lb2's proxy listened on the proxy VIP before it owned it (IP_FREEBIND): new connections are taken at once.
+        assertTrue(log("lb2").contains("(VI_P4) Entering MASTER STATE"), "the sync group moved the proxy VIP too");
+        final TrafficResult proxiedByLb2 = proxied(60);
+        assertEquals(60, proxiedByLb2.answered(), "lb2's proxy answers on the proxy VIP: " + proxiedByLb2.describe());
+        assertTrue(proxiedByLb2.answers().size() > 1, "over the backends: " + proxiedByLb2.describe());
         assertEquals(virtualMacs, Map.of(LabTopology.VIP4, lab.routerNeighbour(LabTopology.VIP4),
             LabTopology.VIP6, lab.routerNeighbour(LabTopology.VIP6)),
             "the router still reaches the VIPs at the virtual MACs (its entries, not resolved again)");
@@ -106,6 +112,12 @@ final class LabFailoverTest
         {
             assertEquals(60, traffic.answered(), "served by lb1 again: " + traffic.describe());
         }
+        assertEquals(30, proxied(30).answered(), "and the proxy VIP by lb1's proxy again");
+    }
+
+    private TrafficResult proxied(final int requests)
+    {
+        return lab.traffic(requests, List.of(LabTopology.PROXY_VIP4)).getFirst();
     }
 
     private String log(final String node)
