@@ -17,6 +17,7 @@ import io.fulcrum.controlplane.daemon.EventLogLoggerFinder;
 import io.fulcrum.controlplane.daemon.ServiceWatchdog;
 import io.fulcrum.controlplane.daemon.SystemdNotify;
 import io.fulcrum.controlplane.daemon.Views;
+import io.fulcrum.dataplane.sys.Libc;
 import picocli.CommandLine.Command;
 import sun.misc.Signal;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,6 +59,13 @@ public final class RunCommand implements Callable<Integer>
         // the appliance starts (a config rewritten right after "forwarding") is kept and served once it runs.
         final AtomicReference<Appliance> running = new AtomicReference<>();
         final AtomicBoolean reloadPending = new AtomicBoolean();
+        // Started with SIGHUP ignored (nohup, some supervisors), the JVM would take the handler below and never run
+        // it: reloads would be lost without a word. SIGHUP means reload for this daemon, as it does for nginx.
+        if (Libc.restoreDefaultAction(Libc.SIGHUP))
+        {
+            err.println("fulcrum run: SIGHUP was ignored by whoever started fulcrum run (nohup?): it reloads the "
+                + "configuration all the same");
+        }
         Signal.handle(new Signal("HUP"), signal ->
         {
             final Appliance current = running.get();

@@ -11,7 +11,7 @@ import java.util.Optional;
  * Tests that need a program of the system (Chromium): they skip on a machine without it, and fail where
  * {@code FULCRUM_REQUIRE_SYSTEM_TESTS=1} (CI), since a skip there would hide a broken test.
  */
-final class SystemRequirements
+public final class SystemRequirements
 {
     static final String REQUIRE_VARIABLE = "FULCRUM_REQUIRE_SYSTEM_TESTS";
 
@@ -20,14 +20,14 @@ final class SystemRequirements
     }
 
     /** The program's path on PATH; skips (or fails, under the variable) when it is absent. */
-    static Path requireProgram(final String name, final String why)
+    public static Path requireProgram(final String name, final String why)
     {
         final Optional<Path> found = onPath(name);
         require(found.isPresent(), "this test needs '" + name + "' (" + why + "; run .ci/install-packages)");
         return found.orElseThrow();
     }
 
-    static Optional<Path> onPath(final String name)
+    public static Optional<Path> onPath(final String name)
     {
         final String path = System.getenv("PATH");
         if (path == null)
@@ -45,7 +45,7 @@ final class SystemRequirements
         return Optional.empty();
     }
 
-    static void require(final boolean met, final String why)
+    public static void require(final boolean met, final String why)
     {
         if (!met && "1".equals(System.getenv(REQUIRE_VARIABLE)))
         {

@@ -33,6 +33,12 @@ public final class Libc
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
         FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
+    /** sighandler_t signal(int signum, sighandler_t handler) — signal.h */
+    private static final MethodHandle SIGNAL = LINKER.downcallHandle(LIBC.find("signal").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    /** SIGHUP from signal.h (Linux). */
+    public static final int SIGHUP = 1;
+
     /** uid_t geteuid(void) — unistd.h */
     private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(),
         FunctionDescriptor.of(ValueLayout.JAVA_INT));
@@ -132,6 +138,24 @@ public final class Libc
         catch (final Throwable t)
         {
             throw new IllegalStateException("sched_setaffinity failed", t);
+        }
+    }
+
+    /**
+     * Gives {@code signal} its default action again and returns whether it was ignored before. A process started with
+     * a signal ignored (under {@code nohup}, SIGHUP) keeps it ignored, and the JVM then never installs a handler for
+     * it ({@code sun.misc.Signal.handle} returns {@code SIG_IGN} and its handler never runs).
+     */
+    public static boolean restoreDefaultAction(final int signal)
+    {
+        try
+        {
+            final MemorySegment previous = (MemorySegment)SIGNAL.invokeExact(signal, MemorySegment.NULL);
+            return previous.address() == 1L; // SIG_IGN is (sighandler_t)1
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("signal failed", t);
         }
     }
 
