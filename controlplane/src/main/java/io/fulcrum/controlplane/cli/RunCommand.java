@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.fulcrum.controlplane.config.CheckedConfig;
 import io.fulcrum.controlplane.config.ConfigException;
 import io.fulcrum.controlplane.config.ConfigLoader;
 import io.fulcrum.controlplane.config.FulcrumConfig;
@@ -47,7 +48,8 @@ public final class RunCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final FulcrumConfig loaded = ConfigLoader.load(config);
+        final CheckedConfig checked = ConfigLoader.check(config);
+        final FulcrumConfig loaded = checked.config();
         final String missing = Appliance.missingPrivilege();
         if (missing != null)
         {
@@ -85,6 +87,7 @@ public final class RunCommand implements Callable<Integer>
         final Appliance appliance;
         final EventLog log = new EventLog(out, "json".equals(logFormat) ? EventLog.Format.JSON : EventLog.Format.HUMAN);
         EventLogLoggerFinder.routeTo(log); // VRRP, AF_XDP and health-check lines in the same format
+        checked.warnings().forEach(warning -> Appliance.logWarning(log, warning));
         try
         {
             appliance = Appliance.start(loaded, log);

@@ -27,7 +27,9 @@ import io.fulcrum.controlplane.config.BackendConfig;
 import io.fulcrum.controlplane.config.BackendIds;
 import io.fulcrum.controlplane.config.SyncConfig;
 import io.fulcrum.controlplane.config.ConfigException;
+import io.fulcrum.controlplane.config.CheckedConfig;
 import io.fulcrum.controlplane.config.ConfigLoader;
+import io.fulcrum.controlplane.config.ConfigWarning;
 import io.fulcrum.controlplane.config.ConfigProblem;
 import io.fulcrum.controlplane.config.DataplaneModel;
 import io.fulcrum.controlplane.config.FulcrumConfig;
@@ -103,6 +105,16 @@ public final class Appliance implements ApplianceControl, AutoCloseable
     {
         return Privileges.isRoot() ? null
             : "fulcrum run needs root (raw sockets, BPF and XDP): run it with sudo";
+    }
+
+    /**
+     * What {@code fulcrum config check} warns of (a pool no service uses), in the log at start and at each reload: a
+     * valid file stays valid, but whoever reads the log sees what it probably did not mean.
+     */
+    public static void logWarning(final EventLog log, final ConfigWarning warning)
+    {
+        log.event("config-warning", warning.toString(), "config", warning.file().toString(), "line", warning.line(),
+            "column", warning.column());
     }
 
     public static Appliance start(final FulcrumConfig config, final EventLog log)
@@ -580,8 +592,10 @@ public final class Appliance implements ApplianceControl, AutoCloseable
         final Path file = running.source();
         try
         {
-            final FulcrumConfig loaded = ConfigLoader.load(file);
+            final CheckedConfig checked = ConfigLoader.check(file);
+            final FulcrumConfig loaded = checked.config();
             ServiceModel.services(loaded); // the same checks config check makes
+            checked.warnings().forEach(warning -> logWarning(log, warning));
             reload(loaded);
             return new Views.ReloadResult(true, List.of(), "reloaded " + file + ": " + loaded.services().size()
                 + " service(s)");

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code fulcrum run} as its own process reloads its file on SIGHUP, also when whoever started it had SIGHUP
  * ignored ({@code nohup}, some supervisors): the JVM keeps an inherited ignored signal ignored and silently drops the
  * handler, so the daemon resets SIGHUP to its default action before taking it. Needs root ({@code fulcrum run}
- * refuses to start without it); loopback only: one proxied tcp service and the API on 127.0.0.1.
+ * refuses to start without it), and the log carries the file's warnings; loopback only: one proxied tcp service and the API on 127.0.0.1.
  */
 final class RunReloadTest
 {
@@ -49,9 +49,12 @@ final class RunReloadTest
         {
             awaitLine(log, daemon, "fulcrum run: forwarding");
             assertTrue(read(log).contains("SIGHUP was ignored"), "says what it found: " + read(log));
-            Files.writeString(config, config(servicePort, apiPort, "127.0.0.3"));
+            Files.writeString(config, config(servicePort, apiPort, "127.0.0.3")
+                + "  - name: spare\n    backends: [{ address: 127.0.0.4 }]\n");
             new ProcessBuilder("kill", "-HUP", Long.toString(daemon.pid())).inheritIO().start().waitFor();
             awaitLine(log, daemon, "fulcrum run: reloaded");
+            // A valid file with what it probably did not mean: the log says so, as config check would.
+            assertTrue(read(log).contains(config + ":12:5: warning: pool 'spare' is used by no service"), read(log));
         }
         finally
         {
