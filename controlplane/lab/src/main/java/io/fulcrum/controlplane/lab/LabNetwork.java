@@ -202,6 +202,14 @@ final class LabNetwork
     void setLanPort(final LabNode node, final boolean up)
     {
         Commands.checkIn(node.namespace(), "ip", "link", "set", node.lanInterface(), up ? "up" : "down");
+        if (up && node.role() != LabNode.Role.ROUTER)
+        {
+            // Setting a port down deletes the routes through it, the default routes too: a proxy's answers to the
+            // client leave through them (direct server return's do not, which is why only the proxy missed them).
+            Commands.checkIn(node.namespace(), "ip", "route", "replace", "default", "via", LabTopology.ROUTER_LAN4);
+            Commands.checkIn(node.namespace(), "ip", "-6", "route", "replace", "default", "via",
+                LabTopology.ROUTER_LAN6);
+        }
     }
 
     /** This lab's namespaces that exist now, judged by their name. */
